@@ -1,0 +1,141 @@
+/*
+ * hash.c — XXH3 wrappers and the vrv_map hash table (see hash.h).
+ */
+#include "base/hash.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include "base/mem.h"
+
+uint64_t vrv_hash(const void *data, size_t len)
+{
+    return XXH3_64bits(data, len);
+}
+
+uint64_t vrv_hash_seed(const void *data, size_t len, uint64_t seed)
+{
+    return XXH3_64bits_withSeed(data, len, seed);
+}
+
+static const char empty_key[1] = "";
+
+void vrv_map_init(vrv_map *m, bool copy_keys)
+{
+    memset(m, 0, sizeof *m);
+    m->copy_keys = copy_keys;
+    vrv_arena_init(&m->keys, 16 * 1024);
+}
+
+void vrv_map_destroy(vrv_map *m)
+{
+    free(m->slots);
+    vrv_arena_destroy(&m->keys);
+    m->slots = NULL;
+    m->cap = m->n = 0;
+}
+
+void vrv_map_clear(vrv_map *m)
+{
+    if (m->slots) memset(m->slots, 0, m->cap * sizeof *m->slots);
+    m->n = 0;
+    vrv_arena_reset(&m->keys);
+}
+
+static size_t find(const vrv_map *m, const void *key, size_t len, uint64_t h, bool *found)
+{
+    size_t mask = m->cap - 1;
+    size_t i = (size_t)h & mask;
+    uint32_t h32 = (uint32_t)(h >> 32);
+    for (;;) {
+        const vrv_map_entry *e = &m->slots[i];
+        if (!e->key) {
+            *found = false;
+            return i;
+        }
+        if (e->hash32 == h32 && e->klen == len && (len == 0 || memcmp(e->key, key, len) == 0)) {
+            *found = true;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+uint64_t *vrv_map_get(const vrv_map *m, const void *key, size_t len)
+{
+    if (m->n == 0) return NULL;
+    bool found;
+    size_t i = find(m, key, len, vrv_hash(key, len), &found);
+    return found ? &m->slots[i].val : NULL;
+}
+
+static void rehash(vrv_map *m, size_t cap)
+{
+    vrv_map_entry *old = m->slots;
+    size_t oldcap = m->cap;
+    m->slots = vrv_calloc(cap, sizeof *m->slots);
+    m->cap = cap;
+    for (size_t j = 0; j < oldcap; j++) {
+        if (!old[j].key) continue;
+        uint64_t h = vrv_hash(old[j].key, old[j].klen);
+        size_t i = (size_t)h & (cap - 1);
+        while (m->slots[i].key) i = (i + 1) & (cap - 1);
+        m->slots[i] = old[j];
+    }
+    free(old);
+}
+
+uint64_t *vrv_map_put(vrv_map *m, const void *key, size_t len, bool *inserted)
+{
+    if ((m->n + 1) * 4 > m->cap * 3) rehash(m, m->cap ? m->cap * 2 : 16);
+    uint64_t h = vrv_hash(key, len);
+    bool found;
+    size_t i = find(m, key, len, h, &found);
+    if (inserted) *inserted = !found;
+    if (found) return &m->slots[i].val;
+    vrv_map_entry *e = &m->slots[i];
+    if (len == 0)
+        e->key = empty_key;
+    else
+        e->key = m->copy_keys ? vrv_arena_memdup(&m->keys, key, len) : key;
+    e->klen = (uint32_t)len;
+    e->hash32 = (uint32_t)(h >> 32);
+    e->val = 0;
+    m->n++;
+    return &e->val;
+}
+
+bool vrv_map_del(vrv_map *m, const void *key, size_t len)
+{
+    if (m->n == 0) return false;
+    bool found;
+    size_t i = find(m, key, len, vrv_hash(key, len), &found);
+    if (!found) return false;
+    size_t mask = m->cap - 1;
+    /* Backward-shift deletion keeps probe chains intact without tombstones. */
+    size_t j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (!m->slots[j].key) break;
+        size_t home = (size_t)vrv_hash(m->slots[j].key, m->slots[j].klen) & mask;
+        bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
+        if (between) continue;
+        m->slots[i] = m->slots[j];
+        i = j;
+    }
+    m->slots[i].key = NULL;
+    m->n--;
+    return true;
+}
+
+vrv_map_entry *vrv_map_next(const vrv_map *m, size_t *it)
+{
+    while (*it < m->cap) {
+        vrv_map_entry *e = &m->slots[(*it)++];
+        if (e->key) return e;
+    }
+    return NULL;
+}

@@ -1,0 +1,13 @@
+/*
+ * cli.h — the verbs of the `varve` command. Each verb lives in its own
+ * cmd_<verb>.c and is listed in main.c's table. A verb returns the process exit
+ * status: 0 success, 1 failure, 2 usage error.
+ */
+#ifndef VRV_CLI_H
+#define VRV_CLI_H
+
+#define VARVE_VERSION "0.1.0"
+
+int vrv_cmd_version(int argc, char **argv);
+
+#endif

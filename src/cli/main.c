@@ -1,0 +1,49 @@
+/*
+ * main.c — `varve <verb> [options]`: dispatches to the verb's cmd_*.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/log.h"
+#include "cli/cli.h"
+
+typedef struct verb {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *help;
+} verb;
+
+static const verb verbs[] = {
+    {"version", vrv_cmd_version, "print version information"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: varve <verb> [options]\n\nverbs:\n");
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        fprintf(out, "  %-12s %s\n", verbs[i].name, verbs[i].help);
+    fprintf(out, "\n`varve <verb> --help` describes a verb's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) return vrv_cmd_version(argc - 1, argv + 1);
+    const char *lvl = getenv("VARVE_LOG_LEVEL");
+    vrv_log_level level;
+    if (lvl && vrv_log_level_parse(lvl, &level) == 0) vrv_log_init(level, NULL);
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (strcmp(argv[1], verbs[i].name) == 0) return verbs[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "varve: unknown verb '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
