@@ -21,15 +21,19 @@ varve: deps
 	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 	@$(CMAKE) --build build -j $(JOBS)
 
+CONC_TESTS = $(basename $(notdir $(wildcard tests/unit/test_conc_*.c)))
+
 test: deps
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVARVE_SANITIZE=ON >/dev/null
 	@$(CMAKE) --build build-asan -j $(JOBS)
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		ctest --output-on-failure -j $(JOBS)
+	@$(MAKE) --no-print-directory tsan
 
+# The concurrency tests (tests/unit/test_conc_*.c) again under ThreadSanitizer.
 tsan: deps
 	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DVARVE_TSAN=ON >/dev/null
-	@$(CMAKE) --build build-tsan -j $(JOBS)
+	@$(CMAKE) --build build-tsan -j $(JOBS) --target $(CONC_TESTS)
 	@cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest --output-on-failure -L concurrency
 
 fuzz: deps
