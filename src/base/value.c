@@ -49,7 +49,13 @@ bool vrv_value_append_string(const vrv_value *v, vrv_buf *b)
 {
     char tmp[VRV_NUMFMT_MAX];
     switch (v->type) {
-    case VRV_V_LONG: vrv_buf_append(b, tmp, vrv_fmt_long(v->u.l, tmp)); return true;
+    case VRV_V_LONG:
+        if (v->flags & VRV_VF_BOOL) {
+            vrv_buf_puts(b, v->u.l ? "true" : "false");
+            return true;
+        }
+        vrv_buf_append(b, tmp, vrv_fmt_long(v->u.l, tmp));
+        return true;
     case VRV_V_DOUBLE: vrv_buf_append(b, tmp, vrv_fmt_double(v->u.d, tmp)); return true;
     case VRV_V_FLOAT: vrv_buf_append(b, tmp, vrv_fmt_float(v->u.f, tmp)); return true;
     case VRV_V_STRING:

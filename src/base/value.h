@@ -31,7 +31,7 @@ typedef enum vrv_vtype {
 
 typedef struct vrv_value {
     uint8_t type;  /* vrv_vtype */
-    uint8_t flags; /* free for the producer's use; 0 by default */
+    uint8_t flags; /* VRV_VF_* bits; otherwise free for the producer's use; 0 by default */
     uint16_t pad;
     uint32_t len;  /* bytes (STRING, JSON) or elements (ARRAY) */
     union {
@@ -43,6 +43,11 @@ typedef struct vrv_value {
         const void *ptr;
     } u;
 } vrv_value;
+
+/* flags bit: a VRV_V_LONG 1/0 that came from a boolean (a JSON true/false, a SQL
+ * BOOLEAN). Druid keeps such a value as a Java Boolean: numeric columns read it
+ * as 1/0, but its string form is "true"/"false" and JSON writes true/false. */
+#define VRV_VF_BOOL 0x01
 
 static inline vrv_value vrv_null(void)
 {
@@ -106,9 +111,10 @@ static inline vrv_str vrv_value_str(const vrv_value *v)
 bool vrv_value_to_long(const vrv_value *v, int64_t *out);
 bool vrv_value_to_double(const vrv_value *v, double *out);
 
-/* Appends v's string form to b: longs in decimal, doubles and floats as Java's
- * Double.toString / Float.toString print them, strings as is, JSON raw. Returns
- * false for null, arrays and complex values (nothing appended). */
+/* Appends v's string form to b: longs in decimal (VRV_VF_BOOL ones as
+ * true/false), doubles and floats as Java's Double.toString / Float.toString
+ * print them, strings as is, JSON raw. Returns false for null, arrays and
+ * complex values (nothing appended). */
 bool vrv_value_append_string(const vrv_value *v, vrv_buf *b);
 
 /* Stored / declared column types, with Druid's names. */
