@@ -50,7 +50,7 @@ const char *vrv_test_src_dir(void)
 
 static void rm_tmpdir(void)
 {
-    if (tmpdir[0]) {
+    if (tmpdir[0] && !getenv("VARVE_KEEP_TMP")) {
         char cmd[300];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
         if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
