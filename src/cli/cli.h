@@ -9,5 +9,6 @@
 #define VARVE_VERSION "0.1.0"
 
 int vrv_cmd_version(int argc, char **argv);
+int vrv_cmd_gen(int argc, char **argv);
 
 #endif

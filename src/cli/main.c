@@ -15,6 +15,7 @@ typedef struct verb {
 } verb;
 
 static const verb verbs[] = {
+    {"gen", vrv_cmd_gen, "write a synthetic event stream (JSON lines)"},
     {"version", vrv_cmd_version, "print version information"},
 };
 
