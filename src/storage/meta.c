@@ -7,7 +7,6 @@
  */
 #include "storage/meta.h"
 
-#include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,105 +14,23 @@
 
 #include "base/buf.h"
 #include "base/mem.h"
+#include "base/time.h"
 #include "base/vec.h"
 
 /* ---- canonical instants ------------------------------------------------ */
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-static void civil_from_days(int64_t z, int64_t *y, int *m, int *d)
-{
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    *d = (int)(doy - (153 * mp + 2) / 5 + 1);
-    *m = (int)(mp < 10 ? mp + 3 : mp - 9);
-    *y = yoe + era * 400 + (*m <= 2);
-}
-
-static bool is_leap(int64_t y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
 bool vrv_meta_parse_instant(const char *s, vrv_ms *out)
 {
     if (!s) return false;
-    const char *p = s;
-    bool neg = false;
-    if (*p == '-') {
-        neg = true;
-        p++;
-    }
-    int64_t year = 0;
-    int nd = 0;
-    while (*p >= '0' && *p <= '9') {
-        if (nd >= 10) return false;
-        year = year * 10 + (*p++ - '0');
-        nd++;
-    }
-    if (nd < 4) return false;
-    if (neg) year = -year;
-    /* the fixed tail: -MM-DDTHH:MM:SS.mmmZ */
-    if (strlen(p) != 20 || p[0] != '-' || p[3] != '-' || p[6] != 'T' || p[9] != ':' ||
-        p[12] != ':' || p[15] != '.' || p[19] != 'Z')
-        return false;
-    int mo = digits(p + 1, 2), d = digits(p + 4, 2), h = digits(p + 7, 2);
-    int mi = digits(p + 10, 2), se = digits(p + 13, 2), ms = digits(p + 16, 3);
-    static const int mdays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59 ||
-        ms < 0)
-        return false;
-    if (d > mdays[mo - 1] + (mo == 2 && is_leap(year))) return false;
-    /* |year| < 1e10 keeps every product below far from int64 overflow, but the
-     * result must still fit the int64 ms range Druid uses. */
-    __int128 t = (__int128)days_from_civil(year, mo, d) * 86400000 +
-                 (__int128)(h * 3600 + mi * 60 + se) * 1000 + ms;
-    if (t < INT64_MIN || t > INT64_MAX) return false;
-    *out = (vrv_ms)t;
+    size_t n = strlen(s);
+    vrv_ms ms;
+    if (n == 0 || vrv_time_parse(s, n, 0, &ms, NULL) < 0) return false;
+    /* Canonical means exactly what vrv_time_format writes back, so that every
+     * stored string compares and hashes the same way. */
+    char back[VRV_TIME_STR_MAX];
+    if (vrv_time_format(ms, back) != n || memcmp(back, s, n) != 0) return false;
+    *out = ms;
     return true;
-}
-
-void vrv_meta_format_instant(vrv_ms ms, char *buf, size_t size)
-{
-    int64_t days = ms / 86400000, rem = ms % 86400000;
-    if (rem < 0) {
-        rem += 86400000;
-        days--;
-    }
-    int64_t y;
-    int m, d;
-    civil_from_days(days, &y, &m, &d);
-    int h = (int)(rem / 3600000), mi = (int)(rem / 60000 % 60), s = (int)(rem / 1000 % 60);
-    int milli = (int)(rem % 1000);
-    if (y < 0)
-        snprintf(buf, size, "-%04" PRId64 "-%02d-%02dT%02d:%02d:%02d.%03dZ", -y, m, d, h, mi, s,
-                 milli);
-    else
-        snprintf(buf, size, "%04" PRId64 "-%02d-%02dT%02d:%02d:%02d.%03dZ", y, m, d, h, mi, s,
-                 milli);
 }
 
 /* ---- SHA-1 keys ---------------------------------------------------------- */

@@ -452,11 +452,10 @@ void vrv_meta_str_list_free(vrv_meta_str_list *l);
 
 /* ---- canonical times ----------------------------------------------------------- */
 
-/* Parses an instant in the form Druid writes ("2021-03-04T05:06:07.890Z"; years
- * may be negative or longer than four digits, as in the eternity interval).
- * Returns false for anything else. */
+/* Parses an instant written exactly the way Druid (and vrv_time_format) writes
+ * it: "2021-03-04T05:06:07.890Z", years signed and as long as needed (the
+ * eternity interval). Any other spelling of the same instant is refused, so
+ * that the strings stored in ids and columns compare and hash consistently. */
 bool vrv_meta_parse_instant(const char *s, vrv_ms *out);
-/* Formats ms that way into buf (at least 32 bytes). */
-void vrv_meta_format_instant(vrv_ms ms, char *buf, size_t size);
 
 #endif

@@ -29,6 +29,7 @@
 #include "base/buf.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/time.h"
 #include "base/vec.h"
 #include "storage/meta.h"
 
@@ -224,7 +225,7 @@ static char *col_str(sqlite3_stmt *st, int i)
     return t ? vrv_strdup((const char *)t) : NULL;
 }
 
-static void now_iso(meta_sqlite *s, char buf[40])
+static void now_iso(meta_sqlite *s, char buf[VRV_TIME_STR_MAX])
 {
     vrv_ms ms;
     if (s->clock) {
@@ -234,7 +235,7 @@ static void now_iso(meta_sqlite *s, char buf[40])
         clock_gettime(CLOCK_REALTIME, &ts);
         ms = (vrv_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     }
-    vrv_meta_format_instant(ms, buf, 40);
+    vrv_time_format(ms, buf);
 }
 
 static int txn_begin(meta_sqlite *s, bool write, vrv_error *err)
@@ -261,14 +262,14 @@ static int txn_end(meta_sqlite *s, int rc, vrv_error *err)
 
 /* ms bounds -> ISO strings for comparisons against created_date text (always
  * four-digit years, so string order is time order). */
-static void bound_iso(vrv_ms ms, char buf[40])
+static void bound_iso(vrv_ms ms, char buf[VRV_TIME_STR_MAX])
 {
     if (ms == VRV_META_MIN_MS)
         strcpy(buf, "");
     else if (ms == VRV_META_MAX_MS)
         strcpy(buf, "\x7f");
     else
-        vrv_meta_format_instant(ms, buf, 40);
+        vrv_time_format(ms, buf);
 }
 
 /* ---- segments ---------------------------------------------------------- */
@@ -405,7 +406,7 @@ static int publish_body(meta_sqlite *s, const vrv_meta_publish_req *p, vrv_meta_
                                  p->supervisor_id, current, p->expected_sha1);
     }
 
-    char now[40];
+    char now[VRV_TIME_STR_MAX];
     now_iso(s, now);
     for (size_t i = 0; i < p->n_segments; i++) {
         bool skip = false;
@@ -500,7 +501,7 @@ static int sq_segments_set_used(vrv_meta *m, const char *const *ids, size_t n, b
     meta_sqlite *s = (meta_sqlite *)m;
     int rc = txn_begin(s, true, err);
     if (rc < 0) return rc;
-    char now[40];
+    char now[VRV_TIME_STR_MAX];
     now_iso(s, now);
     size_t total = 0;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -527,7 +528,7 @@ static int sq_segments_set_used_in_interval(vrv_meta *m, const char *ds, vrv_ms 
     meta_sqlite *s = (meta_sqlite *)m;
     int rc = txn_begin(s, true, err);
     if (rc < 0) return rc;
-    char now[40];
+    char now[VRV_TIME_STR_MAX];
     now_iso(s, now);
     sqlite3_stmt *st;
     size_t total = 0;
@@ -660,7 +661,7 @@ static int sq_commit_metadata_set(vrv_meta *m, const char *id, const char *paylo
     meta_sqlite *s = (meta_sqlite *)m;
     int rc = txn_begin(s, true, err);
     if (rc < 0) return rc;
-    char now[40], sha1[VRV_SHA1_HEX_LEN + 1];
+    char now[VRV_TIME_STR_MAX], sha1[VRV_SHA1_HEX_LEN + 1];
     now_iso(s, now);
     vrv_meta_payload_sha1(payload, sha1);
     sqlite3_stmt *st;
@@ -936,9 +937,9 @@ static int allocate_body(meta_sqlite *s, const vrv_meta_alloc *a, vrv_meta_pendi
         version = vrv_buf_detach(&vb);
         if (rc < 0) goto out;
     } else if (overall_max->start_ms != start_ms || overall_max->end_ms != end_ms) {
-        char os[40], oe[40];
-        vrv_meta_format_instant(overall_max->start_ms, os, sizeof os);
-        vrv_meta_format_instant(overall_max->end_ms, oe, sizeof oe);
+        char os[VRV_TIME_STR_MAX], oe[VRV_TIME_STR_MAX];
+        vrv_time_format(overall_max->start_ms, os);
+        vrv_time_format(overall_max->end_ms, oe);
         rc = vrv_error_set(err, VRV_ECONFLICT,
                            "cannot allocate a segment of [%s] in [%s/%s]: it conflicts with "
                            "segment interval [%s/%s] of version [%s]",
@@ -990,7 +991,7 @@ static int allocate_body(meta_sqlite *s, const vrv_meta_alloc *a, vrv_meta_pendi
 
     const char *prev =
         a->skip_lineage_check ? "" : (a->previous_segment_id ? a->previous_segment_id : "");
-    char key[VRV_SHA1_HEX_LEN + 1], now[40];
+    char key[VRV_SHA1_HEX_LEN + 1], now[VRV_TIME_STR_MAX];
     vrv_meta_pending_key_sha1(a->sequence_name, prev, a->skip_lineage_check, start_ms, end_ms,
                               version, key);
     now_iso(s, now);
@@ -1087,7 +1088,7 @@ static int sq_pending_delete(vrv_meta *m, const char *ds, vrv_ms from, vrv_ms to
     meta_sqlite *s = (meta_sqlite *)m;
     int rc = txn_begin(s, true, err);
     if (rc < 0) return rc;
-    char f[40], t[40];
+    char f[VRV_TIME_STR_MAX], t[VRV_TIME_STR_MAX];
     bound_iso(from, f);
     bound_iso(to, t);
     sqlite3_stmt *st;
@@ -1154,7 +1155,7 @@ static int sq_supervisor_insert(vrv_meta *m, const char *id, const char *spec, v
     meta_sqlite *s = (meta_sqlite *)m;
     int rc = txn_begin(s, true, err);
     if (rc < 0) return rc;
-    char now[40];
+    char now[VRV_TIME_STR_MAX];
     now_iso(s, now);
     sqlite3_stmt *st;
     if ((rc = sq_prep(s, &st,
@@ -1224,7 +1225,7 @@ static int sq_task_insert(vrv_meta *m, const vrv_meta_task *t, vrv_error *err)
     meta_sqlite *s = (meta_sqlite *)m;
     int rc = txn_begin(s, true, err);
     if (rc < 0) return rc;
-    char now[40];
+    char now[VRV_TIME_STR_MAX];
     now_iso(s, now);
     sqlite3_stmt *st;
     if ((rc = sq_prep(s, &st, "SELECT 1 FROM druid_tasks WHERE id = ?", err)) == 0) {
@@ -1458,7 +1459,7 @@ static int sq_audit_insert(vrv_meta *m, const vrv_meta_audit *a, int64_t *id, vr
     meta_sqlite *s = (meta_sqlite *)m;
     int rc = txn_begin(s, true, err);
     if (rc < 0) return rc;
-    char now[40];
+    char now[VRV_TIME_STR_MAX];
     now_iso(s, now);
     sqlite3_stmt *st;
     if ((rc = sq_prep(s, &st,
@@ -1579,7 +1580,7 @@ static int migrate(meta_sqlite *s, vrv_error *err)
                            "metadata store %s: schema version %d is newer than this varve's (%d); "
                            "upgrade varve",
                            s->path, version, SCHEMA_LATEST);
-    char now[40];
+    char now[VRV_TIME_STR_MAX];
     now_iso(s, now);
     for (int v = version + 1; rc == 0 && v <= SCHEMA_LATEST; v++) {
         char what[64];

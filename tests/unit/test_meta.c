@@ -114,18 +114,11 @@ TEST(instants)
     vrv_ms ms = 0;
     CHECK(vrv_meta_parse_instant(D1, &ms));
     CHECK_INT(ms, MS_D1);
-    char buf[40];
-    vrv_meta_format_instant(ms, buf, sizeof buf);
-    CHECK_STR(buf, D1);
     CHECK(vrv_meta_parse_instant("1969-12-31T23:59:59.999Z", &ms));
     CHECK_INT(ms, -1);
-    vrv_meta_format_instant(-1, buf, sizeof buf);
-    CHECK_STR(buf, "1969-12-31T23:59:59.999Z");
     /* Druid's eternity interval */
     CHECK(vrv_meta_parse_instant("-146136543-09-08T08:23:32.096Z", &ms));
     CHECK_INT(ms, (-9223372036854775807LL - 1) / 2); /* Long.MIN_VALUE / 2 */
-    vrv_meta_format_instant(ms, buf, sizeof buf);
-    CHECK_STR(buf, "-146136543-09-08T08:23:32.096Z");
     CHECK(vrv_meta_parse_instant("146140482-04-24T15:36:27.903Z", &ms));
     CHECK_INT(ms, 9223372036854775807LL / 2);
     CHECK(vrv_meta_parse_instant("2024-02-29T00:00:00.000Z", &ms));
@@ -135,6 +128,9 @@ TEST(instants)
     CHECK(!vrv_meta_parse_instant("2021-03-04T00:00:00.000+01:00", &ms));
     CHECK(!vrv_meta_parse_instant("2021-13-04T00:00:00.000Z", &ms));
     CHECK(!vrv_meta_parse_instant("2021-03-04T24:00:00.000Z", &ms));
+    CHECK(!vrv_meta_parse_instant("2021-03-04t00:00:00.000z", &ms));
+    CHECK(!vrv_meta_parse_instant("+2021-03-04T00:00:00.000Z", &ms));
+    CHECK(!vrv_meta_parse_instant("2021-03-04T00:00:00.0000Z", &ms));
     CHECK(!vrv_meta_parse_instant("", &ms));
     CHECK(!vrv_meta_parse_instant(NULL, &ms));
 }
