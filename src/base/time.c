@@ -29,9 +29,9 @@ int64_t vrv_time_days_from_civil(int64_t y, int m, int d)
 {
     y -= m <= 2;
     int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;                                /* [0, 399] */
+    int64_t yoe = y - era * 400;                                   /* [0, 399] */
     int64_t doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1; /* [0, 365] */
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;       /* [0, 146096] */
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;           /* [0, 146096] */
     return era * 146097 + doe - 719468;
 }
 
@@ -790,8 +790,8 @@ int vrv_interval_parse(const char *s, size_t n, vrv_interval *out, vrv_error *er
                              quote_text(s, n, q), ln == 0 ? "the start" : "the end");
     bool lp = s[0] == 'P' || s[0] == 'p', rp = r[0] == 'P' || r[0] == 'p';
     if (lp && rp)
-        return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": composed of two periods",
-                             IV_WHAT, quote_text(s, n, q));
+        return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": composed of two periods", IV_WHAT,
+                             quote_text(s, n, q));
     vrv_period per;
     vrv_ms start = 0, end = 0;
     int rc;

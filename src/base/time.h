@@ -47,11 +47,11 @@
  * -1 is 2 BC (what Joda prints as "0000" and "-0001"). */
 typedef struct vrv_civil {
     int32_t year;
-    int8_t month;  /* 1..12 */
-    int8_t day;    /* 1..31 */
-    int8_t hour;   /* 0..23 */
-    int8_t minute; /* 0..59 */
-    int8_t second; /* 0..59 */
+    int8_t month;   /* 1..12 */
+    int8_t day;     /* 1..31 */
+    int8_t hour;    /* 0..23 */
+    int8_t minute;  /* 0..59 */
+    int8_t second;  /* 0..59 */
     int16_t millis; /* 0..999 */
 } vrv_civil;
 
@@ -115,9 +115,9 @@ enum {
 /* The result of parsing an instant before a zone is applied: the wall time
  * read as if it were UTC, and the offset if the text carried one. */
 typedef struct vrv_time_parsed {
-    vrv_ms local;       /* wall time as UTC millis */
-    int32_t offset_ms;  /* valid when has_offset; UTC = local - offset_ms */
-    bool has_offset;    /* the text ended in Z or +hh[:mm[:ss[.SSS]]] */
+    vrv_ms local;      /* wall time as UTC millis */
+    int32_t offset_ms; /* valid when has_offset; UTC = local - offset_ms */
+    bool has_offset;   /* the text ended in Z or +hh[:mm[:ss[.SSS]]] */
 } vrv_time_parsed;
 
 /* Parses an ISO-8601 date-time in the grammar of Joda's dateTimeParser():

@@ -354,13 +354,11 @@ TEST(period_errors)
     CHECK_STR(per_err("1D"), "invalid ISO-8601 period \"1D\": malformed at \"1D\" (position 0)");
     CHECK_STR(per_err("P1"), "invalid ISO-8601 period \"P1\": ends too early");
     CHECK_STR(per_err("PT"), "invalid ISO-8601 period \"PT\": malformed at \"T\" (position 1)");
-    CHECK_STR(per_err("P1DT"),
-              "invalid ISO-8601 period \"P1DT\": malformed at \"T\" (position 3)");
+    CHECK_STR(per_err("P1DT"), "invalid ISO-8601 period \"P1DT\": malformed at \"T\" (position 3)");
     CHECK_STR(per_err("P1D1Y"),
               "invalid ISO-8601 period \"P1D1Y\": malformed at \"Y\" (position 4)");
     CHECK_STR(per_err("P1H"), "invalid ISO-8601 period \"P1H\": malformed at \"H\" (position 2)");
-    CHECK_STR(per_err("PT1D"),
-              "invalid ISO-8601 period \"PT1D\": malformed at \"D\" (position 3)");
+    CHECK_STR(per_err("PT1D"), "invalid ISO-8601 period \"PT1D\": malformed at \"D\" (position 3)");
     CHECK_STR(per_err("P1.5D"),
               "invalid ISO-8601 period \"P1.5D\": malformed at \".5D\" (position 2)");
     CHECK_STR(per_err("PT1.5M"),
@@ -494,7 +492,8 @@ TEST(interval_errors)
 {
     CHECK_STR(iv_err("2021-03-04"),
               "invalid ISO-8601 interval \"2021-03-04\": requires a '/' separator");
-    CHECK_STR(iv_err("/2021-03-04"), "invalid ISO-8601 interval \"/2021-03-04\": the start is empty");
+    CHECK_STR(iv_err("/2021-03-04"),
+              "invalid ISO-8601 interval \"/2021-03-04\": the start is empty");
     CHECK_STR(iv_err("2021-03-04/"), "invalid ISO-8601 interval \"2021-03-04/\": the end is empty");
     CHECK_STR(iv_err("P1D/P2D"), "invalid ISO-8601 interval \"P1D/P2D\": composed of two periods");
     CHECK_STR(iv_err("2021-03-05/2021-03-04"),
@@ -515,7 +514,7 @@ TEST(interval_errors)
 TEST(interval_condense)
 {
     vrv_interval v[] = {
-        iv("2021-03-05/2021-03-06"), iv("2021-03-01/2021-03-02"), iv("2021-03-02/2021-03-03"),
+        iv("2021-03-05/2021-03-06"), iv("2021-03-01/2021-03-02"),    iv("2021-03-02/2021-03-03"),
         iv("2021-03-10/2021-03-12"), iv("2021-03-11/2021-03-11T12"), iv("2021-03-05/2021-03-07"),
         iv("2021-03-08/2021-03-08"),
     };
