@@ -532,9 +532,9 @@ static int add_any(const vrv_agg_spec *s, st_any *a, const vrv_value *v)
 
 int vrv_agg_add(const vrv_agg_spec *s, void *state, const vrv_value *v, vrv_ms t)
 {
-    int64_t l;
-    double d;
-    float f;
+    int64_t l = 0;
+    double d = 0;
+    float f = 0;
     int r;
     s = vrv_agg_unwrap(s);
     switch (s->type) {
@@ -653,8 +653,10 @@ int vrv_agg_add_row(const vrv_agg_spec *s, void *state, const vrv_value *vals, s
     if (!s->by_row) {
         for (size_t i = 0; i < n; i++) {
             if (vals[i].type == VRV_V_COMPLEX) return VRV_EINVAL;
-            int rc = add_sketch_raw(s, st, VRV_AGG_K_HLL, &vals[i]);
-            if (rc && vals[i].type == VRV_V_ARRAY) {
+            int rc = 0;
+            if (vals[i].type != VRV_V_ARRAY) {
+                rc = add_sketch_raw(s, st, VRV_AGG_K_HLL, &vals[i]);
+            } else {
                 for (uint32_t j = 0; j < vals[i].len && !rc; j++)
                     rc = add_sketch_raw(s, st, VRV_AGG_K_HLL, &vals[i].u.a[j]);
             }

@@ -181,33 +181,63 @@ vrv_theta *vrv_theta_anotb(const vrv_theta *a, const vrv_theta *b)
     return setop(a, b, false);
 }
 
-static double fraction(const vrv_theta *t)
+/* The canonical (compact) view: at most k hashes and their theta. Beyond k
+ * retained hashes it keeps the k smallest, with theta the (k+1)-th: a set
+ * that does not depend on the order values arrived in or on when rebuilds
+ * happened, so a merge of sketches answers exactly like the sketch of the
+ * union. hashes (may be NULL) gets a malloc'd array the caller frees. */
+static uint32_t compact_view(const vrv_theta *t, uint64_t **hashes, uint64_t *theta)
 {
-    return (double)t->theta / (double)VRV_THETA_MAX;
+    uint64_t *tmp = vrv_malloc((size_t)(t->n ? t->n : 1) * 8);
+    uint32_t m = 0;
+    for (uint32_t i = 0; i < t->cap; i++)
+        if (t->tab[i]) tmp[m++] = t->tab[i];
+    *theta = t->theta;
+    if (m > t->k) {
+        *theta = quickselect(tmp, m, t->k); /* tmp[0..k) are now the k smallest */
+        m = t->k;
+    }
+    if (hashes) {
+        *hashes = tmp;
+    } else {
+        free(tmp);
+    }
+    return m;
+}
+
+static double estimate_of(uint32_t n, uint64_t theta)
+{
+    if (theta == VRV_THETA_MAX) return (double)n;
+    return (double)n / ((double)theta / (double)VRV_THETA_MAX);
 }
 
 double vrv_theta_estimate(const vrv_theta *t)
 {
-    if (t->theta == VRV_THETA_MAX) return (double)t->n;
-    return (double)t->n / fraction(t);
+    uint64_t theta;
+    uint32_t n = compact_view(t, NULL, &theta);
+    return estimate_of(n, theta);
 }
 
-static double spread(const vrv_theta *t, int num_std_dev)
+static double spread(uint32_t n, uint64_t theta, int num_std_dev)
 {
-    if (t->theta == VRV_THETA_MAX) return 0.0;
-    double p = fraction(t);
-    return num_std_dev * sqrt((double)t->n * (1.0 - p)) / p;
+    if (theta == VRV_THETA_MAX) return 0.0;
+    double p = (double)theta / (double)VRV_THETA_MAX;
+    return num_std_dev * sqrt((double)n * (1.0 - p)) / p;
 }
 
 double vrv_theta_lower_bound(const vrv_theta *t, int num_std_dev)
 {
-    double lb = vrv_theta_estimate(t) - spread(t, num_std_dev);
-    return lb < t->n ? (double)t->n : lb;
+    uint64_t theta;
+    uint32_t n = compact_view(t, NULL, &theta);
+    double lb = estimate_of(n, theta) - spread(n, theta, num_std_dev);
+    return lb < n ? (double)n : lb;
 }
 
 double vrv_theta_upper_bound(const vrv_theta *t, int num_std_dev)
 {
-    return vrv_theta_estimate(t) + spread(t, num_std_dev);
+    uint64_t theta;
+    uint32_t n = compact_view(t, NULL, &theta);
+    return estimate_of(n, theta) + spread(n, theta, num_std_dev);
 }
 
 size_t vrv_theta_mem_bytes(const vrv_theta *t)
@@ -227,12 +257,10 @@ void vrv_theta_serialize(const vrv_theta *t, vrv_buf *out)
     vrv_put_u8(out, THETA_VERSION);
     vrv_put_u8(out, (uint8_t)__builtin_ctz(t->k));
     vrv_put_u8(out, t->seen ? 1 : 0);
-    vrv_put_u64(out, t->theta);
-    vrv_put_u32(out, t->n);
-    uint64_t *tmp = vrv_malloc((size_t)(t->n ? t->n : 1) * 8);
-    uint32_t m = 0;
-    for (uint32_t i = 0; i < t->cap; i++)
-        if (t->tab[i]) tmp[m++] = t->tab[i];
+    uint64_t *tmp, theta;
+    uint32_t m = compact_view(t, &tmp, &theta);
+    vrv_put_u64(out, theta);
+    vrv_put_u32(out, m);
     qsort(tmp, m, 8, cmp_u64);
     for (uint32_t i = 0; i < m; i++) vrv_put_u64(out, tmp[i]);
     free(tmp);
@@ -250,7 +278,7 @@ int vrv_theta_deserialize(const void *p, size_t n, vrv_theta **out)
         return VRV_ECORRUPT;
     if (magic != THETA_MAGIC || ver != THETA_VERSION || lgk < VRV_THETA_MIN_LGK ||
         lgk > VRV_THETA_MAX_LGK || flags > 1 || theta == 0 || theta > VRV_THETA_MAX ||
-        (uint64_t)cnt * 4 > (UINT64_C(2) << lgk) * 3 || vrv_rd_left(&r) != (size_t)cnt * 8 ||
+        cnt > (UINT32_C(1) << lgk) || vrv_rd_left(&r) != (size_t)cnt * 8 ||
         (cnt && !flags))
         return VRV_ECORRUPT;
     vrv_theta *t = vrv_theta_new(UINT32_C(1) << lgk);

@@ -7,9 +7,12 @@
  * count. The hash table grows up to 2k slots (k = nominal entries, Druid's
  * `size`, a power of two, default 16384); when it is 3/4 full theta drops to
  * the (k+1)-th smallest retained hash and only the k smallest stay, as in
- * DataSketches' QuickSelect sketch. So every count up to 1.5k is exact, and
- * beyond that the estimate is retained / (theta / 2^63) with a relative
- * standard error of about 1/sqrt(k) (0.8% at 16384).
+ * DataSketches' QuickSelect sketch. Estimates and the serialized form use the
+ * compact view — the k smallest retained hashes with theta the (k+1)-th — so
+ * every count up to k is exact, the answer does not depend on arrival order,
+ * and a union of sketches equals the sketch of the union. Beyond k the
+ * estimate is k / (theta / 2^63), relative standard error about 1/sqrt(k)
+ * (0.8% at 16384).
  *
  * Union takes the smaller theta and the hashes below it from both sides;
  * intersection keeps hashes in both; A-not-B keeps hashes of A missing from B.
@@ -59,7 +62,8 @@ bool vrv_theta_is_empty(const vrv_theta *t);
 size_t vrv_theta_mem_bytes(const vrv_theta *t);
 
 /* Serialized form, little-endian: u8 'T', u8 version (1), u8 lg2(k),
- * u8 flags (bit 0: seen), u64 theta, u32 n, n x u64 hashes ascending. */
+ * u8 flags (bit 0: seen), u64 theta, u32 n, n x u64 hashes ascending; the
+ * compact view, so n <= k. */
 void vrv_theta_serialize(const vrv_theta *t, vrv_buf *out);
 /* Returns 0 with *out (caller frees) or VRV_ECORRUPT; never reads outside
  * [p, p+n). */
