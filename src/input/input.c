@@ -9,7 +9,18 @@
 
 #include "base/mem.h"
 
+extern const vrv_input_format_ops vrv_input_format_csv;     /* fmt_delimited.c */
+extern const vrv_input_format_ops vrv_input_format_tsv;     /* fmt_delimited.c */
+extern const vrv_input_format_ops vrv_input_format_regex;   /* fmt_regex.c */
+extern const vrv_input_format_ops vrv_input_format_kafka;   /* fmt_kafka.c */
+extern const vrv_input_format_ops vrv_input_format_kinesis; /* fmt_kafka.c */
+
 static const vrv_input_format_ops *const formats[] = {
+    &vrv_input_format_csv,
+    &vrv_input_format_tsv,
+    &vrv_input_format_regex,
+    &vrv_input_format_kafka,
+    &vrv_input_format_kinesis,
     NULL, /* terminator; formats are added above it */
 };
 

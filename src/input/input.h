@@ -11,7 +11,10 @@
  * until it returns 0. `data` must stay valid until the next start. Each call
  * yields one row (1), the end of the block (0), or a malformed row (VRV_EINVAL,
  * err says what and where); after an error the reader has skipped the bad row
- * and the next call continues with the following one.
+ * and the next call continues with the following one. The caller provides
+ * row->vals with one slot per field-set slot (row->nvals == fs->n); the reader
+ * overwrites every slot and sets the discovery list (nextra 0 outside
+ * discovery mode).
  */
 #ifndef VRV_INPUT_H
 #define VRV_INPUT_H
