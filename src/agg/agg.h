@@ -199,6 +199,12 @@ vrv_agg_coltype vrv_agg_intermediate_type(const vrv_agg_spec *s);
 vrv_agg_coltype vrv_agg_finalized_type(const vrv_agg_spec *s);
 /* Whether a metricsSpec may contain s. */
 bool vrv_agg_allowed_at_ingest(const vrv_agg_spec *s);
+/* The input columns s reads, like Druid's requiredFields(): fieldName, the
+ * cardinality fields, and the time column of first/last. Writes at most max
+ * borrowed names to out and returns how many; an `expression` input's
+ * columns and a filtered aggregator's filter columns are the caller's to add
+ * (they need src/expr). */
+size_t vrv_agg_required_fields(const vrv_agg_spec *s, const char **out, size_t max);
 /* The innermost spec of a filtered chain (s itself otherwise): the one whose
  * state ops run. */
 const vrv_agg_spec *vrv_agg_unwrap(const vrv_agg_spec *s);

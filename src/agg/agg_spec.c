@@ -197,6 +197,11 @@ static int parse_into(const json_t *j, const char *path, vrv_agg_ctx ctx, vrv_ag
         return vrv_error_set(err, VRV_EINVAL, "%s.type: must be a string", path);
     bool ok;
     s->type = parse_type_name(json_string_value(jt), &ok);
+    if (!ok && strcmp(json_string_value(jt), "javascript") == 0)
+        return vrv_error_set(err, VRV_EUNSUPPORTED,
+                             "%s.type: JavaScript aggregators are not supported (JavaScript is "
+                             "disabled)",
+                             path);
     if (!ok)
         return vrv_error_set(err, VRV_EINVAL, "%s.type: unknown aggregator type '%s'", path,
                              json_string_value(jt));
@@ -649,4 +654,15 @@ int64_t vrv_agg_grouping_value(const vrv_agg_spec *s, const char *const *present
         v = (v << 1) | (in ? 0 : 1);
     }
     return v;
+}
+
+size_t vrv_agg_required_fields(const vrv_agg_spec *s, const char **out, size_t max)
+{
+    size_t n = 0;
+    s = vrv_agg_unwrap(s);
+    if (s->field_name && n < max) out[n++] = s->field_name;
+    if (s->type != VRV_AGG_GROUPING)
+        for (size_t i = 0; i < s->nfields && n < max; i++) out[n++] = s->fields[i];
+    if (is_first_last(s->type) && n < max) out[n++] = s->time_column ? s->time_column : "__time";
+    return n;
 }

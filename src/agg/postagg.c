@@ -749,3 +749,53 @@ int vrv_postagg_eval(const vrv_postagg *pa, const vrv_postagg_ctx *ctx, vrv_valu
     default: return eval_quantiles(pa, ctx, out, err);
     }
 }
+
+/* ---- result types ------------------------------------------------------- */
+
+static bool coltype(vrv_ctype t, const char *cx, vrv_agg_coltype *out)
+{
+    out->type = t;
+    out->complex = cx;
+    return true;
+}
+
+bool vrv_postagg_output_type(const vrv_postagg *pa,
+                             const vrv_agg_spec *(*agg_spec)(void *ud, const char *name), void *ud,
+                             vrv_agg_coltype *out)
+{
+    const vrv_agg_spec *s = NULL;
+    if (pa->field_name && agg_spec) s = agg_spec(ud, pa->field_name);
+    switch (pa->type) {
+    case VRV_PA_ARITHMETIC:
+    case VRV_PA_DOUBLE_GREATEST:
+    case VRV_PA_DOUBLE_LEAST:
+    case VRV_PA_QUANTILES_TO_QUANTILE:
+    case VRV_PA_QUANTILES_TO_RANK: return coltype(VRV_C_DOUBLE, NULL, out);
+    case VRV_PA_LONG_GREATEST:
+    case VRV_PA_LONG_LEAST: return coltype(VRV_C_LONG, NULL, out);
+    case VRV_PA_CONSTANT:
+        return coltype(pa->constant.type == VRV_V_LONG ? VRV_C_LONG : VRV_C_DOUBLE, NULL, out);
+    case VRV_PA_FIELD_ACCESS:
+        if (!s) return false;
+        *out = vrv_agg_intermediate_type(s);
+        return true;
+    case VRV_PA_FINALIZING_FIELD_ACCESS:
+        if (!s) return false;
+        *out = vrv_agg_finalized_type(s);
+        return true;
+    case VRV_PA_HYPER_UNIQUE_CARDINALITY:
+        if (s) s = vrv_agg_unwrap(s);
+        return coltype(s && s->round ? VRV_C_LONG : VRV_C_DOUBLE, NULL, out);
+    case VRV_PA_EXPRESSION:
+        out->complex = NULL;
+        return pa->output_type && vrv_ctype_parse(pa->output_type, &out->type);
+    case VRV_PA_THETA_ESTIMATE:
+        return coltype(pa->has_error_bounds ? VRV_C_JSON : VRV_C_DOUBLE, NULL, out);
+    case VRV_PA_THETA_SET_OP: return coltype(VRV_C_COMPLEX, "thetaSketch", out);
+    case VRV_PA_HLLSK_ESTIMATE: return coltype(pa->round ? VRV_C_LONG : VRV_C_DOUBLE, NULL, out);
+    case VRV_PA_HLLSK_UNION: return coltype(VRV_C_COMPLEX, "HLLSketch", out);
+    case VRV_PA_HLLSK_TO_STRING:
+    case VRV_PA_QUANTILES_TO_STRING: return coltype(VRV_C_STRING, NULL, out);
+    default: return coltype(VRV_C_ARRAY_DOUBLE, NULL, out);
+    }
+}

@@ -101,6 +101,14 @@ void vrv_postagg_free(vrv_postagg *pa);
  * aggregator / post-aggregator name pa reads. Free the array with free(). */
 void vrv_postagg_deps(const vrv_postagg *pa, const char ***names, size_t *n);
 
+/* The type of pa's result, for planners and result signatures. agg_spec (may
+ * be NULL) resolves aggregator names as in vrv_postagg_ctx. Returns false
+ * when the type depends on something unknown here (a fieldAccess of a name
+ * that is not an aggregator, an expression without outputType). */
+bool vrv_postagg_output_type(const vrv_postagg *pa,
+                             const vrv_agg_spec *(*agg_spec)(void *ud, const char *name), void *ud,
+                             vrv_agg_coltype *out);
+
 /* What evaluation needs from the row and the query. */
 typedef struct vrv_postagg_ctx {
     /* The value named name in the output row, or false when there is none

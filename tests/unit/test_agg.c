@@ -67,6 +67,11 @@ TEST(spec_errors_name_the_path)
                  VRV_AGG_CTX_QUERY, "aggs[0].round: must be a boolean");
     expect_error("{\"type\":\"cardinality\",\"name\":\"c\",\"fields\":[]}", VRV_AGG_CTX_QUERY,
                  "aggs[0].fields: must be a non-empty array");
+    vrv_error err;
+    CHECK(tspec_ctx("{\"type\":\"javascript\",\"name\":\"j\",\"fieldNames\":[\"a\"]}",
+                    VRV_AGG_CTX_INGEST, &err) == NULL);
+    CHECK_INT(err.code, VRV_EUNSUPPORTED);
+    CHECK_STR(err.msg, "aggs[0].type: JavaScript aggregators are not supported (JavaScript is disabled)");
 }
 
 TEST(spec_list_metrics_spec)

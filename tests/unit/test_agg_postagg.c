@@ -439,3 +439,54 @@ TEST(quantiles_post_aggregators)
     vrv_agg_spec_free(s);
     vrv_arena_destroy(&e.arena);
 }
+
+static void expect_type(const char *js, trow *row, bool known, vrv_ctype t)
+{
+    json_t *j = json_loads(js, 0, NULL);
+    vrv_postagg *pa = NULL;
+    CHECK_INT(vrv_postagg_parse(j, "p", true, &pa, NULL), 0);
+    vrv_agg_coltype ct = {0};
+    bool k = pa && vrv_postagg_output_type(pa, row_spec, row, &ct);
+    CHECK_INT(k, known);
+    if (k && known) CHECK_INT(ct.type, t);
+    vrv_postagg_free(pa);
+    json_decref(j);
+}
+
+TEST(output_types)
+{
+    trow row = {0};
+    vrv_agg_spec *h = tspec("{\"type\":\"hyperUnique\",\"name\":\"h\",\"fieldName\":\"u\",\"round\":true}");
+    vrv_agg_spec *c = tspec("{\"type\":\"count\",\"name\":\"c\"}");
+    row_put(&row, "h", vrv_null(), h);
+    row_put(&row, "c", vrv_null(), c);
+    expect_type("{\"type\":\"constant\",\"name\":\"x\",\"value\":1}", &row, true, VRV_C_LONG);
+    expect_type("{\"type\":\"constant\",\"name\":\"x\",\"value\":1.5}", &row, true, VRV_C_DOUBLE);
+    expect_type("{\"type\":\"fieldAccess\",\"name\":\"x\",\"fieldName\":\"c\"}", &row, true,
+                VRV_C_LONG);
+    expect_type("{\"type\":\"fieldAccess\",\"name\":\"x\",\"fieldName\":\"h\"}", &row, true,
+                VRV_C_COMPLEX);
+    expect_type("{\"type\":\"finalizingFieldAccess\",\"name\":\"x\",\"fieldName\":\"h\"}", &row,
+                true, VRV_C_LONG);
+    expect_type("{\"type\":\"fieldAccess\",\"name\":\"x\",\"fieldName\":\"other\"}", &row, false,
+                VRV_C_LONG);
+    expect_type("{\"type\":\"hyperUniqueCardinality\",\"name\":\"x\",\"fieldName\":\"h\"}", &row,
+                true, VRV_C_LONG);
+    expect_type("{\"type\":\"expression\",\"name\":\"x\",\"expression\":\"c\",\"outputType\":"
+                "\"DOUBLE\"}",
+                &row, true, VRV_C_DOUBLE);
+    expect_type("{\"type\":\"expression\",\"name\":\"x\",\"expression\":\"c\"}", &row, false,
+                VRV_C_LONG);
+    expect_type("{\"type\":\"quantilesDoublesSketchToCDF\",\"name\":\"x\",\"splitPoints\":[1],"
+                "\"field\":{\"type\":\"fieldAccess\",\"fieldName\":\"q\"}}",
+                &row, true, VRV_C_ARRAY_DOUBLE);
+    const char *req[4];
+    CHECK_INT(vrv_agg_required_fields(h, req, 4), 1);
+    CHECK_STR(req[0], "u");
+    vrv_agg_spec *f = tspec("{\"type\":\"stringLast\",\"name\":\"s\",\"fieldName\":\"v\"}");
+    CHECK_INT(vrv_agg_required_fields(f, req, 4), 2);
+    CHECK_STR(req[1], "__time");
+    vrv_agg_spec_free(f);
+    vrv_agg_spec_free(h);
+    vrv_agg_spec_free(c);
+}
