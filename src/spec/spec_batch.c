@@ -1,99 +1,13 @@
 /*
  * spec_batch.c — the native batch task spec (`index_parallel`, `index`): the
- * task envelope, the batch ioConfig with its inputSource (inline, local, http)
- * and the batch tuningConfig with partitionsSpec, with Druid's defaults and
- * the rules of IndexTask, ParallelIndexSupervisorTask and their tuning
- * configs.
+ * task envelope, the batch ioConfig (the inputSource and inputFormat
+ * themselves are src/input's) and the batch tuningConfig with partitionsSpec,
+ * with Druid's defaults and the rules of IndexTask, ParallelIndexSupervisorTask
+ * and their tuning configs.
  */
 #include <string.h>
 
 #include "spec/spec_internal.h"
-
-/* ---- inputSource --------------------------------------------------------- */
-
-static int parse_password(spec_ctx *c, const json_t *o, const char *path, const char *key,
-                          vrv_spec_password *out)
-{
-    memset(out, 0, sizeof *out);
-    json_t *v = sp_get(o, key);
-    if (!v) return 0;
-    out->present = true;
-    if (json_is_string(v)) {
-        out->value = json_string_value(v);
-        return 0;
-    }
-    if (!json_is_object(v)) return sp_fail(c, path, key, "must be a string or an object");
-    const char *p = sp_path(c, path, key), *type;
-    int rc;
-    if ((rc = sp_str(c, v, p, "type", "default", &type))) return rc;
-    if (strcmp(type, "default") == 0) return sp_str(c, v, p, "password", "", &out->value);
-    if (strcmp(type, "environment") == 0) return sp_str_req(c, v, p, "variable", &out->env_var);
-    return sp_fail_code(c, VRV_EUNSUPPORTED, p, "type",
-                        "unsupported password provider '%s' (supported: default, environment)",
-                        type);
-}
-
-static int parse_input_source(spec_ctx *c, const json_t *io, const char *path,
-                              vrv_spec_input_source *out)
-{
-    memset(out, 0, sizeof *out);
-    int rc;
-    if ((rc = sp_sub(c, io, path, "inputSource", true, &out->json))) return rc;
-    const json_t *src = out->json.json;
-    const char *p = out->json.path;
-    const char *type = json_string_value(json_object_get(src, "type"));
-    if (strcmp(type, "inline") == 0) {
-        out->type = VRV_SPEC_SOURCE_INLINE;
-        if (!sp_has(src, "data")) return sp_fail(c, p, "data", "required");
-        return sp_str(c, src, p, "data", NULL, &out->data);
-    }
-    if (strcmp(type, "local") == 0) {
-        out->type = VRV_SPEC_SOURCE_LOCAL;
-        if ((rc = sp_str(c, src, p, "baseDir", NULL, &out->base_dir)) ||
-            (rc = sp_str(c, src, p, "filter", NULL, &out->filter)) ||
-            (rc = sp_str_list(c, src, p, "files", &out->files, &out->n_files)))
-            return rc;
-        if (!out->base_dir && !out->n_files)
-            return sp_fail(c, p, NULL, "at least one of baseDir and files is required");
-        if (out->base_dir && !*out->base_dir) return sp_fail(c, p, "baseDir", "must not be empty");
-        if (out->base_dir && !out->filter)
-            return sp_fail(c, p, "filter", "required when baseDir is set");
-        for (size_t i = 0; i < out->n_files; i++)
-            if (!*out->files[i])
-                return sp_fail(c, sp_path_idx(c, sp_path(c, p, "files"), i), NULL,
-                               "must not be empty");
-        return 0;
-    }
-    if (strcmp(type, "http") == 0) {
-        out->type = VRV_SPEC_SOURCE_HTTP;
-        if ((rc = sp_str_list(c, src, p, "uris", &out->uris, &out->n_uris))) return rc;
-        if (!out->n_uris) return sp_fail(c, p, "uris", "required");
-        for (size_t i = 0; i < out->n_uris; i++) {
-            const char *u = out->uris[i];
-            /* HttpInputSourceConfig's default allowedProtocols. */
-            if (strncasecmp(u, "http://", 7) != 0 && strncasecmp(u, "https://", 8) != 0)
-                return sp_fail(c, sp_path_idx(c, sp_path(c, p, "uris"), i), NULL,
-                               "only http and https URIs are allowed");
-        }
-        if ((rc = sp_str(c, src, p, "httpAuthenticationUsername", NULL, &out->http_user)) ||
-            (rc = parse_password(c, src, p, "httpAuthenticationPassword", &out->http_password)) ||
-            (rc = sp_obj(c, src, p, "requestHeaders", &out->request_headers)))
-            return rc;
-        if (out->request_headers) {
-            const char *k;
-            json_t *v;
-            json_object_foreach(out->request_headers, k, v)
-            {
-                if (!json_is_string(v))
-                    return sp_fail(c, sp_path(c, p, "requestHeaders"), k, "must be a string");
-            }
-        }
-        return 0;
-    }
-    return sp_fail_code(c, VRV_EUNSUPPORTED, p, "type",
-                        "unsupported input source type '%s' (supported: inline, local, http)",
-                        type);
-}
 
 /* ---- partitionsSpec ------------------------------------------------------ */
 
@@ -303,7 +217,7 @@ static int parse_batch(spec_ctx *c, const json_t *json, vrv_spec_batch *out)
     if (sp_has(io, "firehose"))
         return sp_fail_code(c, VRV_EUNSUPPORTED, iop, "firehose",
                             "firehose ingestion is not supported; use inputSource");
-    if ((rc = parse_input_source(c, io, iop, &out->source))) return rc;
+    if ((rc = sp_sub(c, io, iop, "inputSource", true, &out->input_source))) return rc;
     if (out->schema.has_parser)
         return sp_fail(c, "spec.dataSchema", "parser",
                        "cannot be used together with inputSource; use ioConfig.inputFormat "

@@ -6,6 +6,8 @@
  */
 #include <stdlib.h>
 
+#include "input/input.h"
+#include "input/source.h"
 #include "json/jutil.h"
 #include "spec/spec.h"
 #include "test.h"
@@ -674,11 +676,9 @@ TEST(batch_index_parallel_local)
     CHECK_INT(b.schema.granularity.n_intervals, 1);
     CHECK_INT(b.schema.granularity.intervals[0].start, 1442016000000LL);
     CHECK_INT(b.schema.granularity.intervals[0].end, 1442102400000LL);
-    CHECK_INT(b.source.type, VRV_SPEC_SOURCE_LOCAL);
-    CHECK_STR(b.source.json.path, "spec.ioConfig.inputSource");
-    CHECK_STR(b.source.base_dir, "quickstart/tutorial/");
-    CHECK_STR(b.source.filter, "wikiticker-2015-09-12-sampled.json.gz");
-    CHECK_INT(b.source.n_files, 0);
+    CHECK_STR(b.input_source.path, "spec.ioConfig.inputSource");
+    CHECK_STR(json_string_value(json_object_get(b.input_source.json, "baseDir")),
+              "quickstart/tutorial/");
     CHECK_STR(b.input_format.path, "spec.ioConfig.inputFormat");
     CHECK(!b.append_to_existing);
     CHECK(b.drop_existing);
@@ -718,9 +718,7 @@ TEST(batch_index_inline)
     CHECK_STR(b.schema.timestamp.format, "auto");
     CHECK_STR(b.schema.granularity.segment.name, "MONTH");
     CHECK_STR(b.schema.granularity.query.name, "DAY");
-    CHECK_INT(b.source.type, VRV_SPEC_SOURCE_INLINE);
-    CHECK_STR(b.source.data, "{\"ts\":\"2024-01-01\",\"name\":\"a\",\"value\":1}\n"
-                             "{\"ts\":\"2024-01-02\",\"name\":\"b\",\"value\":2}\n");
+    CHECK_STR(json_string_value(json_object_get(b.input_source.json, "type")), "inline");
     CHECK(b.append_to_existing);
     CHECK(!b.drop_existing);
     const vrv_spec_batch_tuning *t = &b.tuning;
@@ -742,14 +740,7 @@ TEST(batch_index_parallel_http_hashed)
     /* "2024-01-01/P1M" */
     CHECK_INT(b.schema.granularity.intervals[0].start, 1704067200000LL);
     CHECK_INT(b.schema.granularity.intervals[0].end, 1706745600000LL);
-    CHECK_INT(b.source.type, VRV_SPEC_SOURCE_HTTP);
-    CHECK_INT(b.source.n_uris, 2);
-    CHECK_STR(b.source.uris[0], "https://example.com/logs/a.json");
-    CHECK_STR(b.source.http_user, "reader");
-    CHECK(b.source.http_password.present);
-    CHECK(b.source.http_password.value == NULL);
-    CHECK_STR(b.source.http_password.env_var, "LOGS_PASSWORD");
-    CHECK_STR(json_string_value(json_object_get(b.source.request_headers, "X-Trace")), "druid");
+    CHECK_STR(json_string_value(json_object_get(b.input_source.json, "type")), "http");
     const vrv_spec_batch_tuning *t = &b.tuning;
     CHECK(t->force_guaranteed_rollup);
     CHECK_INT(t->partitions.type, VRV_SPEC_PART_HASHED);
@@ -845,4 +836,34 @@ TEST(original_json_is_kept)
     CHECK(s.json == NULL);
     vrv_spec_supervisor_free(&s); /* a freed spec may be freed again */
     json_decref(j);
+}
+
+/* The pieces handed to src/input compile there: batch input sources, and the
+ * inputFormat translated from a legacy delimited parseSpec. */
+TEST(sub_objects_compile_in_input)
+{
+    static const char *const files[] = {"batch_index_parallel_local.json",
+                                        "batch_index_inline.json",
+                                        "batch_index_parallel_http.json"};
+    for (size_t i = 0; i < VRV_ARRAY_LEN(files); i++) {
+        vrv_spec_batch b;
+        if (!parse_batch(files[i], &b)) continue;
+        vrv_source *src = NULL;
+        vrv_error err;
+        if (vrv_source_parse(b.input_source.json, b.input_source.path, &src, &err) != 0)
+            vrv_test_fail(__FILE__, __LINE__, "%s: %s", files[i], err.msg);
+        vrv_source_free(src);
+        vrv_spec_batch_free(&b);
+    }
+    static const char *const parsers[] = {"kafka_parser_csv.json"};
+    for (size_t i = 0; i < VRV_ARRAY_LEN(parsers); i++) {
+        vrv_spec_supervisor s;
+        if (!parse_sv(parsers[i], NULL, &s)) continue;
+        vrv_input_format *f = NULL;
+        vrv_error err;
+        if (vrv_input_format_parse(s.io.input_format.json, s.io.input_format.path, &f, &err) != 0)
+            vrv_test_fail(__FILE__, __LINE__, "%s: %s", parsers[i], err.msg);
+        vrv_input_format_free(f);
+        vrv_spec_supervisor_free(&s);
+    }
 }
