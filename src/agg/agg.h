@@ -214,6 +214,11 @@ const vrv_agg_spec *vrv_agg_unwrap(const vrv_agg_spec *s);
 size_t vrv_agg_state_size(const vrv_agg_spec *s);
 size_t vrv_agg_state_align(const vrv_agg_spec *s);
 
+/* Lays out the states of n aggregators in one row area: offsets[i] gets the
+ * byte offset of specs[i]'s state (each aligned as vrv_agg_state_align asks);
+ * returns the area's size, a multiple of 8. */
+size_t vrv_agg_layout(const vrv_agg_spec *const *specs, size_t n, size_t *offsets);
+
 /* Initialises an empty state in the caller's area. */
 void vrv_agg_init(const vrv_agg_spec *s, void *state);
 /* Frees heap memory the state owns (nothing for numeric aggregators); the

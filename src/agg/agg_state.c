@@ -124,6 +124,18 @@ size_t vrv_agg_state_align(const vrv_agg_spec *s)
     return 8;
 }
 
+size_t vrv_agg_layout(const vrv_agg_spec *const *specs, size_t n, size_t *offsets)
+{
+    size_t off = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t al = vrv_agg_state_align(specs[i]);
+        off = (off + al - 1) / al * al;
+        offsets[i] = off;
+        off += vrv_agg_state_size(specs[i]);
+    }
+    return (off + 7) / 8 * 8;
+}
+
 void vrv_agg_init(const vrv_agg_spec *s, void *state)
 {
     s = vrv_agg_unwrap(s);

@@ -65,6 +65,17 @@ static bool set_insert(uint64_t *tab, uint32_t cap, uint64_t h)
     return true;
 }
 
+static bool set_contains(const uint64_t *tab, uint32_t cap, uint64_t h)
+{
+    uint32_t mask = cap - 1;
+    uint32_t i = (uint32_t)(h ^ (h >> 32)) & mask;
+    while (tab[i]) {
+        if (tab[i] == h) return true;
+        i = (i + 1) & mask;
+    }
+    return false;
+}
+
 static void set_grow(vrv_hllsk *s)
 {
     uint32_t ncap = s->set_cap ? s->set_cap * 2 : 16;
@@ -106,7 +117,16 @@ void vrv_hllsk_add_hash(vrv_hllsk *s, uint64_t h)
         reg_update(s->regs, s->lgk, h);
         return;
     }
-    if (VRV_UNLIKELY((s->set_n + 1) * 4 > s->set_cap * 3)) set_grow(s);
+    if (VRV_UNLIKELY((s->set_n + 1) * 4 > s->set_cap * 3)) {
+        if (s->set_n >= s->set_max) {
+            /* full: a new hash ends SET mode without growing the table first */
+            if (set_contains(s->set, s->set_cap, h)) return;
+            to_hll(s);
+            reg_update(s->regs, s->lgk, h);
+            return;
+        }
+        set_grow(s);
+    }
     if (set_insert(s->set, s->set_cap, h) && ++s->set_n > s->set_max) to_hll(s);
 }
 

@@ -610,3 +610,30 @@ TEST(numeric_serialize_round_trip)
         vrv_agg_spec_free(s);
     }
 }
+
+TEST(row_layout)
+{
+    vrv_agg_spec *a = tspec("{\"type\":\"count\",\"name\":\"c\"}");
+    vrv_agg_spec *b = tspec("{\"type\":\"floatSum\",\"name\":\"f\",\"fieldName\":\"v\"}");
+    vrv_agg_spec *c = tspec("{\"type\":\"stringLast\",\"name\":\"s\",\"fieldName\":\"v\"}");
+    const vrv_agg_spec *specs[] = {a, b, c};
+    size_t off[3];
+    size_t total = vrv_agg_layout(specs, 3, off);
+    CHECK_INT(off[0], 0);
+    CHECK_INT(off[1], 8);
+    CHECK_INT(off[2], 16);
+    CHECK_INT(total, 16 + sizeof(vrv_agg_pair));
+    _Alignas(16) unsigned char row[128];
+    for (int i = 0; i < 3; i++) vrv_agg_init(specs[i], row + off[i]);
+    vrv_value v = vrv_float(1.5f), s = tstr("x");
+    vrv_agg_add(a, row + off[0], NULL, 0);
+    vrv_agg_add(b, row + off[1], &v, 0);
+    vrv_agg_add(c, row + off[2], &s, 0);
+    CHECK_VAL(vrv_agg_finalize(a, row + off[0], NULL), VRV_V_LONG, "1");
+    CHECK_VAL(vrv_agg_finalize(b, row + off[1], NULL), VRV_V_FLOAT, "1.5");
+    CHECK_VAL(vrv_agg_finalize(c, row + off[2], NULL), VRV_V_STRING, "x");
+    vrv_agg_destroy(c, row + off[2]);
+    vrv_agg_spec_free(a);
+    vrv_agg_spec_free(b);
+    vrv_agg_spec_free(c);
+}

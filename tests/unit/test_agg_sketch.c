@@ -494,3 +494,30 @@ TEST(quantiles_aggregator)
     vrv_agg_destroy(s, b.b);
     vrv_agg_spec_free(s);
 }
+
+TEST(hll_set_mode_boundary)
+{
+    vrv_hll *h = vrv_hll_new();
+    char buf[32];
+    for (int i = 1; i <= 1536; i++) {
+        vrv_value v = num_str(buf, i);
+        uint64_t x;
+        vrv_agg_hash_value(&v, &x);
+        vrv_hll_add_hash(h, x);
+    }
+    CHECK(!h->hll);
+    CHECK_DBL(vrv_hll_estimate(h), 1536.0);
+    vrv_value dup = num_str(buf, 7);
+    uint64_t x;
+    vrv_agg_hash_value(&dup, &x);
+    vrv_hll_add_hash(h, x); /* a duplicate keeps the exact mode */
+    CHECK(!h->hll);
+    CHECK_INT(h->set_cap, 2048);
+    vrv_value nv = num_str(buf, 1537);
+    vrv_agg_hash_value(&nv, &x);
+    vrv_hll_add_hash(h, x);
+    CHECK(h->hll);
+    CHECK_NEAR(vrv_hll_estimate(h), 1537.0, 1537 * 0.02);
+    CHECK_INT(vrv_hllsk_mem_bytes(h), sizeof(vrv_hllsk) + 16384);
+    vrv_hll_free(h);
+}
