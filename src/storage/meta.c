@@ -231,6 +231,11 @@ void vrv_meta_close(vrv_meta *m)
     if (m) m->ops->close(m);
 }
 
+int vrv_meta_schema_version(vrv_meta *m, int *version, vrv_error *err)
+{
+    return m->ops->schema_version(m, version, err);
+}
+
 int vrv_meta_publish(vrv_meta *m, const vrv_meta_publish_req *p, vrv_meta_publish_result *res,
                      vrv_error *err)
 {

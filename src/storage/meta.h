@@ -200,6 +200,7 @@ typedef struct vrv_meta_alloc {
 typedef struct vrv_meta_ops {
     const char *name; /* "sqlite", "postgresql" */
     void (*close)(vrv_meta *m);
+    int (*schema_version)(vrv_meta *m, int *version, vrv_error *err);
 
     int (*publish)(vrv_meta *m, const vrv_meta_publish_req *p, vrv_meta_publish_result *res,
                    vrv_error *err);

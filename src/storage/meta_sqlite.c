@@ -1520,9 +1520,21 @@ static void sq_close(vrv_meta *m)
     free(s);
 }
 
+static int current_version(meta_sqlite *s, int *version, vrv_error *err);
+
+static int sq_schema_version(vrv_meta *m, int *version, vrv_error *err)
+{
+    meta_sqlite *s = (meta_sqlite *)m;
+    int rc = txn_begin(s, false, err);
+    if (rc < 0) return rc;
+    rc = current_version(s, version, err);
+    return txn_end(s, rc, err);
+}
+
 static const vrv_meta_ops sqlite_ops = {
     .name = "sqlite",
     .close = sq_close,
+    .schema_version = sq_schema_version,
     .publish = sq_publish,
     .segments_set_used = sq_segments_set_used,
     .segments_set_used_in_interval = sq_segments_set_used_in_interval,
@@ -1600,17 +1612,6 @@ static int migrate(meta_sqlite *s, vrv_error *err)
         VRV_INFO("meta", "metadata store %s: schema migrated from version %d to %d", s->path,
                  version, SCHEMA_LATEST);
     return rc;
-}
-
-int vrv_meta_schema_version(vrv_meta *m, int *version, vrv_error *err)
-{
-    if (m->ops != &sqlite_ops)
-        return vrv_error_set(err, VRV_EINVAL, "schema version: not a SQLite store");
-    meta_sqlite *s = (meta_sqlite *)m;
-    int rc = txn_begin(s, false, err);
-    if (rc < 0) return rc;
-    rc = current_version(s, version, err);
-    return txn_end(s, rc, err);
 }
 
 int vrv_meta_open_sqlite(const char *path, const vrv_meta_sqlite_opts *opts, vrv_meta **out,
