@@ -43,6 +43,7 @@
 #include "base/mem.h"
 #include "base/vec.h"
 #include "input/fmt_util.h"
+#include "json/jutil.h"
 #include "input/input.h"
 
 typedef struct delim_fmt {
@@ -113,14 +114,14 @@ static int delim_parse(const json_t *spec, const char *path, bool csv, void **im
     f->csv = csv;
     int rc;
     const char *delim = ",", *list_delim;
-    if (!csv && (rc = vrv_fmt_get_string(spec, "delimiter", path, "\t", &delim, err))) goto fail;
+    if (!csv && (rc = vrv_json_get_string(spec, "delimiter", path, "\t", &delim, err))) goto fail;
     if (!*delim) {
         rc = vrv_error_set(err, VRV_EINVAL, "%s.delimiter: must not be empty", path);
         goto fail;
     }
     f->delim = vrv_strdup(delim);
     f->delim_len = strlen(delim);
-    if ((rc = vrv_fmt_get_string(spec, "listDelimiter", path, "\x01", &list_delim, err))) goto fail;
+    if ((rc = vrv_json_get_string(spec, "listDelimiter", path, "\x01", &list_delim, err))) goto fail;
     if (!*list_delim) {
         rc = vrv_error_set(err, VRV_EINVAL, "%s.listDelimiter: must not be empty", path);
         goto fail;
@@ -131,12 +132,13 @@ static int delim_parse(const json_t *spec, const char *path, bool csv, void **im
                            "%s.listDelimiter: cannot be the same as the delimiter [%s]", path, delim);
         goto fail;
     }
-    if ((rc = vrv_fmt_get_strings(spec, "columns", path, &f->columns, &f->ncolumns, err))) goto fail;
+    if ((rc = vrv_json_get_string_array(spec, "columns", path, &f->columns, &f->ncolumns, err))) goto fail;
 
-    bool find_given, find = false, has_given, has = false;
-    if ((rc = vrv_fmt_get_bool(spec, "findColumnsFromHeader", path, &find_given, &find, err)))
-        goto fail;
-    if ((rc = vrv_fmt_get_bool(spec, "hasHeaderRow", path, &has_given, &has, err))) goto fail;
+    bool find = false, has = false;
+    bool find_given = vrv_fmt_given(spec, "findColumnsFromHeader");
+    bool has_given = vrv_fmt_given(spec, "hasHeaderRow");
+    if ((rc = vrv_json_get_bool(spec, "findColumnsFromHeader", path, false, &find, err))) goto fail;
+    if ((rc = vrv_json_get_bool(spec, "hasHeaderRow", path, false, &has, err))) goto fail;
     if (f->ncolumns == 0) {
         if (find_given && has_given) {
             rc = vrv_error_set(err, VRV_EINVAL,
@@ -168,9 +170,10 @@ static int delim_parse(const json_t *spec, const char *path, bool csv, void **im
             }
         }
     }
-    if ((rc = vrv_fmt_get_int(spec, "skipHeaderRows", path, 0, 0, INT32_MAX, &f->skip_rows, err)))
+    if ((rc = vrv_json_get_int64_range(spec, "skipHeaderRows", path, 0, 0, INT32_MAX,
+                                       &f->skip_rows, err)))
         goto fail;
-    if ((rc = vrv_fmt_get_bool(spec, "tryParseNumbers", path, NULL, &f->parse_numbers, err)))
+    if ((rc = vrv_json_get_bool(spec, "tryParseNumbers", path, false, &f->parse_numbers, err)))
         goto fail;
     *impl = f;
     return VRV_OK;

@@ -39,6 +39,7 @@
 #include "base/mem.h"
 #include "base/vec.h"
 #include "input/fmt_util.h"
+#include "json/jutil.h"
 #include "input/input.h"
 
 typedef enum charset {
@@ -241,7 +242,7 @@ static int get_name(const json_t *spec, const char *path, const char *key, const
                     char **out, vrv_error *err)
 {
     const char *s;
-    int rc = vrv_fmt_get_string(spec, key, path, def, &s, err);
+    int rc = vrv_json_get_string(spec, key, path, def, &s, err);
     if (rc) return rc;
     *out = vrv_strdup(s);
     return VRV_OK;
@@ -287,14 +288,14 @@ static int wrapper_parse(const json_t *spec, const char *path, bool kinesis, voi
                 goto fail;
             }
             const char *type, *enc;
-            if ((rc = vrv_fmt_get_string(hf, "type", hpath, NULL, &type, err))) goto fail;
+            if ((rc = vrv_json_get_string(hf, "type", hpath, NULL, &type, err))) goto fail;
             if (!type || strcmp(type, "string") != 0) {
                 rc = vrv_error_set(err, VRV_EINVAL, "%s.type: %s%s%s, the only header format is 'string'",
                                    hpath, type ? "unknown header format '" : "required",
                                    type ? type : "", type ? "'" : "");
                 goto fail;
             }
-            if ((rc = vrv_fmt_get_string(hf, "encoding", hpath, "UTF-8", &enc, err))) goto fail;
+            if ((rc = vrv_json_get_string(hf, "encoding", hpath, "UTF-8", &enc, err))) goto fail;
             if (!charset_lookup(enc, &f->encoding)) {
                 rc = vrv_error_set(err, VRV_EINVAL,
                                    "%s.encoding: unsupported charset '%s' (UTF-8, ISO-8859-1, "

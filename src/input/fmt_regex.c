@@ -33,6 +33,7 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "input/fmt_util.h"
+#include "json/jutil.h"
 #include "input/input.h"
 
 #define VRV_REGEX_MATCH_LIMIT 10000000u /* backtracking steps per line */
@@ -183,13 +184,13 @@ static int regex_parse(const json_t *spec, const char *path, void **impl, vrv_er
     regex_fmt *f = vrv_calloc(1, sizeof *f);
     int rc;
     const char *pattern, *list_delim;
-    if ((rc = vrv_fmt_get_string(spec, "pattern", path, NULL, &pattern, err))) goto fail;
+    if ((rc = vrv_json_get_string(spec, "pattern", path, NULL, &pattern, err))) goto fail;
     if (!pattern) {
         rc = vrv_error_set(err, VRV_EINVAL, "%s.pattern: required", path);
         goto fail;
     }
     f->pattern = vrv_strdup(pattern);
-    if ((rc = vrv_fmt_get_string(spec, "listDelimiter", path, "\x01", &list_delim, err))) goto fail;
+    if ((rc = vrv_json_get_string(spec, "listDelimiter", path, "\x01", &list_delim, err))) goto fail;
     if (!*list_delim) {
         rc = vrv_error_set(err, VRV_EINVAL, "%s.listDelimiter: must not be empty", path);
         goto fail;
@@ -217,7 +218,7 @@ static int regex_parse(const json_t *spec, const char *path, void **impl, vrv_er
     pcre2_jit_compile(f->code, PCRE2_JIT_COMPLETE); /* the interpreter serves when JIT cannot */
     pcre2_pattern_info(f->code, PCRE2_INFO_CAPTURECOUNT, &f->ngroups);
 
-    if ((rc = vrv_fmt_get_strings(spec, "columns", path, &f->columns, &f->ncolumns, err))) goto fail;
+    if ((rc = vrv_json_get_string_array(spec, "columns", path, &f->columns, &f->ncolumns, err))) goto fail;
     if (!f->columns) {
         f->ncolumns = f->ngroups;
         f->columns = vrv_calloc(f->ngroups ? f->ngroups : 1, sizeof *f->columns);

@@ -11,83 +11,10 @@
 
 /* ---- spec fields ------------------------------------------------------- */
 
-static const json_t *get_given(const json_t *obj, const char *key)
+bool vrv_fmt_given(const json_t *obj, const char *key)
 {
     const json_t *v = json_object_get(obj, key);
-    return v && !json_is_null(v) ? v : NULL;
-}
-
-int vrv_fmt_get_string(const json_t *obj, const char *key, const char *path, const char *def,
-                       const char **out, vrv_error *err)
-{
-    const json_t *v = get_given(obj, key);
-    if (!v) {
-        *out = def;
-        return VRV_OK;
-    }
-    if (!json_is_string(v)) return vrv_error_set(err, VRV_EINVAL, "%s.%s: must be a string", path, key);
-    *out = json_string_value(v);
-    return VRV_OK;
-}
-
-int vrv_fmt_get_bool(const json_t *obj, const char *key, const char *path, bool *given, bool *out,
-                     vrv_error *err)
-{
-    const json_t *v = get_given(obj, key);
-    if (given) *given = v != NULL;
-    if (!v) return VRV_OK;
-    if (json_is_boolean(v)) {
-        *out = json_is_true(v);
-        return VRV_OK;
-    }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
-        if (strcmp(s, "true") == 0 || strcmp(s, "false") == 0) {
-            *out = s[0] == 't';
-            return VRV_OK;
-        }
-    }
-    return vrv_error_set(err, VRV_EINVAL, "%s.%s: must be true or false", path, key);
-}
-
-int vrv_fmt_get_int(const json_t *obj, const char *key, const char *path, int64_t def,
-                    int64_t min, int64_t max, int64_t *out, vrv_error *err)
-{
-    const json_t *v = get_given(obj, key);
-    int64_t x = def;
-    if (v) {
-        if (json_is_integer(v)) {
-            x = (int64_t)json_integer_value(v);
-        } else if (!json_is_string(v) ||
-                   !vrv_str_to_i64(vrv_str_c(json_string_value(v)), &x)) {
-            return vrv_error_set(err, VRV_EINVAL, "%s.%s: must be an integer", path, key);
-        }
-    }
-    if (x < min || x > max)
-        return vrv_error_set(err, VRV_EINVAL, "%s.%s: must be between %lld and %lld", path, key,
-                             (long long)min, (long long)max);
-    *out = x;
-    return VRV_OK;
-}
-
-int vrv_fmt_get_strings(const json_t *obj, const char *key, const char *path, char ***out,
-                        size_t *n, vrv_error *err)
-{
-    *out = NULL;
-    *n = 0;
-    const json_t *v = get_given(obj, key);
-    if (!v) return VRV_OK;
-    if (!json_is_array(v))
-        return vrv_error_set(err, VRV_EINVAL, "%s.%s: must be a list of strings", path, key);
-    size_t cnt = json_array_size(v);
-    for (size_t i = 0; i < cnt; i++)
-        if (!json_is_string(json_array_get(v, i)))
-            return vrv_error_set(err, VRV_EINVAL, "%s.%s[%zu]: must be a string", path, key, i);
-    char **names = vrv_calloc(cnt ? cnt : 1, sizeof *names);
-    for (size_t i = 0; i < cnt; i++) names[i] = vrv_strdup(json_string_value(json_array_get(v, i)));
-    *out = names;
-    *n = cnt;
-    return VRV_OK;
+    return v && !json_is_null(v);
 }
 
 void vrv_fmt_strings_free(char **v, size_t n)

@@ -1,13 +1,11 @@
 /*
  * fmt_util.h — pieces shared by the text input formats (csv, tsv, regex) and
- * the stream wrapper formats (kafka, kinesis): reading their spec fields with
- * path-named errors, Druid's line splitting, the UTF-8 repair Java applies when
+ * the stream wrapper formats (kafka, kinesis): shared spec checks, Druid's
+ * line splitting, the UTF-8 repair Java applies when
  * it turns bytes into a String, and the conversion of one text field into a
  * value (list delimiter, optional number parsing).
  *
- * Nothing here keeps state; every allocation is either the caller's (spec
- * getters return malloc'd copies, freed with the matching free) or comes from
- * the arena passed in.
+ * Nothing here keeps state; allocations come from the arena passed in.
  */
 #ifndef VRV_FMT_UTIL_H
 #define VRV_FMT_UTIL_H
@@ -21,23 +19,12 @@
 #include "input/row.h"
 
 /* ---- spec fields -------------------------------------------------------
- * Each getter treats an absent key and JSON null alike ("not given": *given
- * false when the getter has that out-parameter, the default otherwise) and
- * fails with VRV_EINVAL "<path>.<key>: must be ..." on a wrong type. */
+ * Specs are read with the getters of json/jutil.h; these are the extra
+ * checks the formats share. */
 
-/* *out borrows the JSON string (valid as long as obj); def may be NULL. */
-int vrv_fmt_get_string(const json_t *obj, const char *key, const char *path, const char *def,
-                       const char **out, vrv_error *err);
-/* Accepts true/false and, as Jackson does for Boolean fields, "true"/"false". */
-int vrv_fmt_get_bool(const json_t *obj, const char *key, const char *path, bool *given, bool *out,
-                     vrv_error *err);
-/* An integer in [min, max]; numeric strings are accepted as Jackson does. */
-int vrv_fmt_get_int(const json_t *obj, const char *key, const char *path, int64_t def,
-                    int64_t min, int64_t max, int64_t *out, vrv_error *err);
-/* A list of strings, copied: *out is a malloc'd array of *n malloc'd strings
- * (NULL, 0 when not given), freed with vrv_fmt_strings_free. */
-int vrv_fmt_get_strings(const json_t *obj, const char *key, const char *path, char ***out,
-                        size_t *n, vrv_error *err);
+/* True when obj has key with a non-null value (Jackson's "given"). */
+bool vrv_fmt_given(const json_t *obj, const char *key);
+/* Frees an array of n malloc'd strings (as vrv_json_get_string_array makes). */
 void vrv_fmt_strings_free(char **v, size_t n);
 /* Fails with "<path>: duplicate column name 'x'" when a name repeats. */
 int vrv_fmt_check_unique(char *const *names, size_t n, const char *path, vrv_error *err);

@@ -24,6 +24,7 @@
 #include "base/mem.h"
 #include "base/vec.h"
 #include "input/fmt_util.h"
+#include "json/jutil.h"
 
 #define READ_CHUNK   (64 * 1024)  /* bytes read from a file per step */
 #define OUT_STEP     (64 * 1024)  /* minimum free space made in the output per step */
@@ -436,13 +437,13 @@ static int parse_password(const json_t *spec, const char *path, vrv_source *s, v
         return vrv_error_set(err, VRV_EINVAL, "%s: must be a string or a password provider object",
                              ppath);
     const char *type, *v;
-    int rc = vrv_fmt_get_string(p, "type", ppath, "default", &type, err);
+    int rc = vrv_json_get_string(p, "type", ppath, "default", &type, err);
     if (rc) return rc;
     if (strcmp(type, "default") == 0) {
-        if ((rc = vrv_fmt_get_string(p, "password", ppath, NULL, &v, err))) return rc;
+        if ((rc = vrv_json_get_string(p, "password", ppath, NULL, &v, err))) return rc;
         s->password = dup_or_null(v);
     } else if (strcmp(type, "environment") == 0) {
-        if ((rc = vrv_fmt_get_string(p, "variable", ppath, NULL, &v, err))) return rc;
+        if ((rc = vrv_json_get_string(p, "variable", ppath, NULL, &v, err))) return rc;
         if (!v || !*v) return vrv_error_set(err, VRV_EINVAL, "%s.variable: required", ppath);
         s->password_env = vrv_strdup(v);
     } else {
@@ -467,7 +468,7 @@ int vrv_source_parse(const json_t *spec, const char *path, vrv_source **out, vrv
 {
     if (!json_is_object(spec)) return vrv_error_set(err, VRV_EINVAL, "%s: must be an object", path);
     const char *type;
-    int rc = vrv_fmt_get_string(spec, "type", path, NULL, &type, err);
+    int rc = vrv_json_get_string(spec, "type", path, NULL, &type, err);
     if (rc) return rc;
     if (!type) return vrv_error_set(err, VRV_EINVAL, "%s.type: required (inline, local, http)", path);
     vrv_source *s = vrv_calloc(1, sizeof *s);
@@ -475,7 +476,7 @@ int vrv_source_parse(const json_t *spec, const char *path, vrv_source **out, vrv
     const char *str;
     if (strcmp(type, "inline") == 0) {
         s->type = SRC_INLINE;
-        if ((rc = vrv_fmt_get_string(spec, "data", path, NULL, &str, err))) goto fail;
+        if ((rc = vrv_json_get_string(spec, "data", path, NULL, &str, err))) goto fail;
         if (!str || !*str) {
             rc = vrv_error_set(err, VRV_EINVAL, "%s.data: required (a non-empty string)", path);
             goto fail;
@@ -483,11 +484,11 @@ int vrv_source_parse(const json_t *spec, const char *path, vrv_source **out, vrv
         s->data = vrv_strdup(str);
     } else if (strcmp(type, "local") == 0) {
         s->type = SRC_LOCAL;
-        if ((rc = vrv_fmt_get_string(spec, "baseDir", path, NULL, &str, err))) goto fail;
+        if ((rc = vrv_json_get_string(spec, "baseDir", path, NULL, &str, err))) goto fail;
         s->base_dir = dup_or_null(str);
-        if ((rc = vrv_fmt_get_string(spec, "filter", path, NULL, &str, err))) goto fail;
+        if ((rc = vrv_json_get_string(spec, "filter", path, NULL, &str, err))) goto fail;
         s->filter = dup_or_null(str);
-        if ((rc = vrv_fmt_get_strings(spec, "files", path, &s->files, &s->nfiles, err))) goto fail;
+        if ((rc = vrv_json_get_string_array(spec, "files", path, &s->files, &s->nfiles, err))) goto fail;
         if (s->base_dir && !s->filter) {
             rc = vrv_error_set(err, VRV_EINVAL, "%s.filter: required when baseDir is set", path);
             goto fail;
@@ -499,7 +500,7 @@ int vrv_source_parse(const json_t *spec, const char *path, vrv_source **out, vrv
         }
     } else if (strcmp(type, "http") == 0) {
         s->type = SRC_HTTP;
-        if ((rc = vrv_fmt_get_strings(spec, "uris", path, &s->uris, &s->nuris, err))) goto fail;
+        if ((rc = vrv_json_get_string_array(spec, "uris", path, &s->uris, &s->nuris, err))) goto fail;
         if (s->nuris == 0) {
             rc = vrv_error_set(err, VRV_EINVAL, "%s.uris: required (a non-empty list)", path);
             goto fail;
@@ -512,7 +513,7 @@ int vrv_source_parse(const json_t *spec, const char *path, vrv_source **out, vrv
                 goto fail;
             }
         }
-        if ((rc = vrv_fmt_get_string(spec, "httpAuthenticationUsername", path, NULL, &str, err)))
+        if ((rc = vrv_json_get_string(spec, "httpAuthenticationUsername", path, NULL, &str, err)))
             goto fail;
         s->user = dup_or_null(str);
         if ((rc = parse_password(spec, path, s, err))) goto fail;

@@ -265,11 +265,11 @@ TEST(delimited_spec_errors)
                   "{\"type\":\"tsv\",\"columns\":[\"a\"],\"delimiter\":\"|\",\"listDelimiter\":\"|\"}"),
               "spec.ioConfig.inputFormat.listDelimiter: cannot be the same as the delimiter [|]");
     CHECK_STR(tu_format_error("{\"type\":\"csv\",\"columns\":\"a\"}"),
-              "spec.ioConfig.inputFormat.columns: must be a list of strings");
+              "spec.ioConfig.inputFormat.columns: must be an array of strings");
     CHECK_STR(tu_format_error("{\"type\":\"csv\",\"columns\":[\"a\",7]}"),
               "spec.ioConfig.inputFormat.columns[1]: must be a string");
     CHECK_STR(tu_format_error("{\"type\":\"csv\",\"columns\":[\"a\"],\"skipHeaderRows\":-1}"),
-              "spec.ioConfig.inputFormat.skipHeaderRows: must be between 0 and 2147483647");
+              "spec.ioConfig.inputFormat.skipHeaderRows: must be >= 0");
     CHECK_STR(tu_format_error("{\"type\":\"csv\",\"columns\":[\"a\"],\"skipHeaderRows\":\"x\"}"),
               "spec.ioConfig.inputFormat.skipHeaderRows: must be an integer");
     CHECK_STR(tu_format_error("{\"type\":\"tsv\",\"columns\":[\"a\"],\"delimiter\":\"\"}"),
@@ -277,7 +277,7 @@ TEST(delimited_spec_errors)
     CHECK_STR(tu_format_error("{\"type\":\"csv\",\"columns\":[\"a\"],\"listDelimiter\":\"\"}"),
               "spec.ioConfig.inputFormat.listDelimiter: must not be empty");
     CHECK_STR(tu_format_error("{\"type\":\"csv\",\"columns\":[\"a\"],\"findColumnsFromHeader\":3}"),
-              "spec.ioConfig.inputFormat.findColumnsFromHeader: must be true or false");
+              "spec.ioConfig.inputFormat.findColumnsFromHeader: must be a boolean");
     CHECK_STR(tu_format_error("{\"type\":\"nope\"}"),
               "spec.ioConfig.inputFormat.type: unknown input format 'nope'");
     /* Jackson-style leniency: numeric strings and "true" are accepted */

@@ -177,7 +177,7 @@ TEST(source_spec_errors)
     CHECK_STR(source_error("{\"type\":\"local\",\"baseDir\":\"/tmp\"}"),
               "spec.ioConfig.inputSource.filter: required when baseDir is set");
     CHECK_STR(source_error("{\"type\":\"local\",\"files\":\"/a\"}"),
-              "spec.ioConfig.inputSource.files: must be a list of strings");
+              "spec.ioConfig.inputSource.files: must be an array of strings");
     CHECK_STR(source_error("{\"type\":\"http\",\"uris\":[]}"),
               "spec.ioConfig.inputSource.uris: required (a non-empty list)");
     CHECK_STR(source_error("{\"type\":\"http\",\"uris\":[\"http://a/x\",\"file:///etc/passwd\"]}"),
