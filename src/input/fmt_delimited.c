@@ -288,13 +288,21 @@ static void set_raw(delim_reader *r, size_t start, size_t end)
 
 /* Reads one csv record into r->fields. Returns 1, 0 at the end of the block,
  * or VRV_EINVAL (err names the line; pos is past the damage). */
+static size_t line_end(const char *d, size_t pos, size_t len)
+{
+    const char *nl = memchr(d + pos, '\n', len - pos);
+    return nl ? (size_t)(nl - d) : len;
+}
+
 static int csv_record(delim_reader *r, vrv_error *err)
 {
     r->fields.n = 0;
     if (r->pos >= r->len) return 0;
     const char *d = r->data;
     size_t len = r->len, pos = r->pos, start = pos;
-    size_t line = r->lines + 1; /* where the record starts */
+    size_t line = r->lines + 1;         /* where the record starts */
+    size_t eol = line_end(d, pos, len); /* the line feed ending the current line */
+    bool multiline = false;             /* a quoted field crossed a line feed */
     for (;;) {
         if (pos < len && d[pos] == '"') {
             size_t qstart = ++pos;
@@ -320,6 +328,10 @@ static int csv_record(delim_reader *r, vrv_error *err)
                 }
                 break;
             }
+            if (pos > eol) {
+                eol = line_end(d, pos, len);
+                multiline = true;
+            }
             push_field(r, d + qstart, (size_t)(q - d) - qstart, true, esc);
             if (pos >= len || (d[pos] == '\r' && pos + 1 == len)) {
                 pos = len;
@@ -342,14 +354,15 @@ static int csv_record(delim_reader *r, vrv_error *err)
                                  "closing quote of field %zu",
                                  bad_line, r->fields.n);
         }
-        /* unquoted: up to the next comma or line feed */
+        /* unquoted: up to the next comma on this line */
         size_t fstart = pos;
-        while (pos < len && d[pos] != ',' && d[pos] != '\n') pos++;
-        size_t fend = pos;
-        if (pos < len && d[pos] == '\n' && fend > fstart && d[fend - 1] == '\r') fend--;
+        const char *comma = memchr(d + pos, ',', eol - pos);
+        size_t fend = comma ? (size_t)(comma - d) : eol;
+        pos = fend;
+        if (!comma && eol < len && fend > fstart && d[fend - 1] == '\r') fend--;
         bool quote = memchr(d + fstart, '"', fend - fstart) != NULL;
         push_field(r, d + fstart, fend - fstart, false, quote);
-        if (pos < len && d[pos] == ',') {
+        if (comma) {
             pos++;
             continue;
         }
@@ -357,7 +370,8 @@ static int csv_record(delim_reader *r, vrv_error *err)
         break;
     }
     set_raw(r, start, pos);
-    r->lines += count_lf(d + start, pos - start);
+    if (multiline) r->lines += count_lf(d + start, pos - start);
+    else r->lines += pos > start && d[pos - 1] == '\n';
     r->pos = pos;
     return 1;
 }

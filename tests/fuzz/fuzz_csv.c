@@ -14,14 +14,14 @@
 #include "input/input.h"
 
 static const char *const specs[] = {
-    "{\"type\":\"csv\",\"columns\":[\"a\",\"b\",\"c\"],\"listDelimiter\":\"|\","
-    "\"tryParseNumbers\":true}",
+    ("{\"type\":\"csv\",\"columns\":[\"a\",\"b\",\"c\"],\"listDelimiter\":\"|\","
+     "\"tryParseNumbers\":true}"),
     "{\"type\":\"csv\",\"findColumnsFromHeader\":true,\"skipHeaderRows\":1}",
     "{\"type\":\"tsv\",\"columns\":[\"a\",\"b\",\"c\"]}",
     "{\"type\":\"tsv\",\"findColumnsFromHeader\":true,\"delimiter\":\"::\",\"listDelimiter\":\",\"}",
-    "{\"type\":\"kafka\",\"valueFormat\":{\"type\":\"csv\",\"columns\":[\"a\",\"b\"]},"
-    "\"headerFormat\":{\"type\":\"string\",\"encoding\":\"UTF-16\"},"
-    "\"keyFormat\":{\"type\":\"tsv\",\"columns\":[\"k\"]}}",
+    ("{\"type\":\"kafka\",\"valueFormat\":{\"type\":\"csv\",\"columns\":[\"a\",\"b\"]},"
+     "\"headerFormat\":{\"type\":\"string\",\"encoding\":\"UTF-16\"},"
+     "\"keyFormat\":{\"type\":\"tsv\",\"columns\":[\"k\"]}}"),
 };
 #define NSPECS (sizeof specs / sizeof specs[0])
 
