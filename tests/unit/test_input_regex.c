@@ -87,6 +87,10 @@ TEST(regex_java_spellings)
     CHECK_ROWS(tu_read_str("{\"type\":\"regex\",\"pattern\":\"caf\\\\u00e9 (\\\\x{41})\\\\x42\"}", "*",
                            "caf\xC3\xA9 AB"),
                "column_1=\"A\"\n");
+    /* a surrogate pair spelled as two backslash-u escapes is one code point */
+    CHECK_ROWS(tu_read_str("{\"type\":\"regex\",\"pattern\":\"(\\\\uD83D\\\\uDE00+)(.)\"}", "*",
+                           "\xF0\x9F\x98\x80\xF0\x9F\x98\x80!"),
+               "column_1=\"\xF0\x9F\x98\x80\xF0\x9F\x98\x80\" column_2=\"!\"\n");
     CHECK_ROWS(tu_read_str("{\"type\":\"regex\",\"pattern\":\"\\\\Q[x]\\\\E(.)\"}", "*", "[x]!"),
                "column_1=\"!\"\n");
 }
