@@ -221,7 +221,7 @@ static void build_vocabs(vrv_gen *g)
         default: snprintf(tmp, sizeof tmp, "%s %s %s", p, a, n); break;
         }
         /* distinct titles: suffix the index when a combination repeats */
-        snprintf(tmp + strlen(tmp), sizeof tmp - strlen(tmp), i >= 2000 ? " %zu" : "", i);
+        if (i >= 2000) snprintf(tmp + strlen(tmp), sizeof tmp - strlen(tmp), " %zu", i);
         g->pages.v[i] = vrv_strdup(tmp);
     }
     vocab_init(&g->users, 2000);
