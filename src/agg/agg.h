@@ -243,7 +243,9 @@ int vrv_agg_add_row(const vrv_agg_spec *s, void *state, const vrv_value *vals, s
                     vrv_ms t);
 
 /* dst = combine(dst, src), both states of s; src is unchanged. Floats follow
- * Druid's combine(): the result is marked combined and finalizes as DOUBLE. */
+ * Druid's combine(): the result is marked combined and finalizes as DOUBLE.
+ * first/last pairs with equal times keep dst (Druid's combine keeps lhs),
+ * while vrv_agg_add of a pair at an equal time replaces a last value. */
 void vrv_agg_merge(const vrv_agg_spec *s, void *dst, const void *src);
 
 /* The intermediate value: a number (or null) for numeric aggregators, a live
@@ -252,7 +254,8 @@ vrv_value vrv_agg_get(const vrv_agg_spec *s, const void *state);
 
 /* The finalized value per druid-query.md §9: count -> LONG (0 when empty);
  * sums/min/max -> their type or null when empty (floats: FLOAT, or DOUBLE once
- * combined); first/last -> value or null; mean -> DOUBLE; hyperUnique,
+ * combined); first/last -> value or null; mean -> DOUBLE (0.0 when empty, as
+ * Druid's DoubleMeanHolder); hyperUnique,
  * cardinality, HLLSketch -> DOUBLE estimate (LONG with round); thetaSketch ->
  * DOUBLE (a JSON object with errorBoundsStdDev); quantiles -> LONG N.
  * Sketches with shouldFinalize:false give the intermediate form. Strings are

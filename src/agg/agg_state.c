@@ -6,7 +6,8 @@
  * Null rules follow Druid's SQL-compatible mode: sums/min/max skip nulls and
  * stay null while empty; numeric first/last take the value at the extreme
  * time even when it is null; string first/last skip nulls; *Any take the
- * first row's value, null included.
+ * first row's value, null included; doubleMean skips nulls and is 0.0 when
+ * empty.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -443,7 +444,11 @@ static int add_sketch(const vrv_agg_spec *s, st_sketch *st, const vrv_value *v)
     return add_sketch_raw(s, st, k, v);
 }
 
-static int add_pair(const vrv_agg_spec *s, vrv_agg_pair *p, const vrv_value *v, vrv_ms t)
+/* Folds a value or a pair into p. Ties on time: folding (Druid's aggregate())
+ * keeps the earlier-seen row for first and takes the newer one for last;
+ * combining two partial results (combine()) keeps the left side for both. */
+static int add_pair_ex(const vrv_agg_spec *s, vrv_agg_pair *p, const vrv_value *v, vrv_ms t,
+                       bool combine)
 {
     vrv_agg_kind k = vrv_agg_complex_kind(s);
     bool first = is_first(s->type);
@@ -488,7 +493,8 @@ static int add_pair(const vrv_agg_spec *s, vrv_agg_pair *p, const vrv_value *v, 
         if (r < 0) return VRV_EINVAL;
         in.null = r == 0;
     }
-    bool take = !p->has || (first ? in.time < p->time : in.time >= p->time);
+    bool take = !p->has || (first ? in.time < p->time
+                                  : (combine ? in.time > p->time : in.time >= p->time));
     if (take) {
         p->time = in.time;
         p->has = true;
@@ -502,6 +508,11 @@ static int add_pair(const vrv_agg_spec *s, vrv_agg_pair *p, const vrv_value *v, 
     }
     vrv_buf_free(&sb);
     return 0;
+}
+
+static int add_pair(const vrv_agg_spec *s, vrv_agg_pair *p, const vrv_value *v, vrv_ms t)
+{
+    return add_pair_ex(s, p, v, t, false);
 }
 
 static int add_any(const vrv_agg_spec *s, st_any *a, const vrv_value *v)
@@ -625,8 +636,18 @@ int vrv_agg_add(const vrv_agg_spec *s, void *state, const vrv_value *v, vrv_ms t
             m->count += in.count;
             return 0;
         }
-        if ((r = read_double(v, &d)) <= 0) return r ? VRV_EINVAL : 0;
-        m->sum += d;
+        /* Druid's DoubleMeanAggregator: nulls are skipped, each element of a
+         * list counts, and a value that does not parse counts as 0 */
+        if (v->type == VRV_V_NULL) return 0;
+        if (v->type == VRV_V_ARRAY) {
+            for (uint32_t i = 0; i < v->len; i++) {
+                if (v->u.a[i].type == VRV_V_COMPLEX) return VRV_EINVAL;
+                m->sum += read_double(&v->u.a[i], &d) == 1 ? d : 0.0;
+                m->count++;
+            }
+            return 0;
+        }
+        m->sum += read_double(v, &d) == 1 ? d : 0.0;
         m->count++;
         return 0;
     }
@@ -782,12 +803,12 @@ void vrv_agg_merge(const vrv_agg_spec *s, void *dst, const void *src)
         sketch_merge_obj(k, a->p, b->p);
         return;
     }
-    /* first/last: the same rule as folding a stored pair */
+    /* first/last: the earlier (later) pair wins; a tie keeps dst */
     vrv_value pv = {0};
     pv.type = VRV_V_COMPLEX;
     pv.flags = (uint8_t)k;
     pv.u.ptr = src;
-    add_pair(s, dst, &pv, 0);
+    add_pair_ex(s, dst, &pv, 0, true);
 }
 
 /* ---- get / finalize ----------------------------------------------------- */
@@ -899,7 +920,7 @@ vrv_value vrv_agg_finalize(const vrv_agg_spec *s, const void *state, vrv_arena *
     }
     case VRV_AGG_DOUBLE_MEAN: {
         const vrv_agg_mean *m = state;
-        return m->count ? vrv_double(m->sum / (double)m->count) : vrv_null();
+        return vrv_double(m->count ? m->sum / (double)m->count : 0.0); /* DoubleMeanHolder.mean() */
     }
     case VRV_AGG_CARDINALITY:
     case VRV_AGG_HYPER_UNIQUE: {

@@ -361,6 +361,64 @@ void vrv_postagg_deps(const vrv_postagg *pa, const char ***names, size_t *n)
     for (size_t i = 0; i < pa->nfields; i++) vrv_postagg_deps(pa->fields[i], names, n);
 }
 
+static bool name_in(const char *name, const char *const *known, size_t nknown,
+                    const vrv_postagg_list *l, size_t upto)
+{
+    for (size_t i = 0; i < nknown; i++)
+        if (strcmp(known[i], name) == 0) return true;
+    for (size_t i = 0; i < upto; i++)
+        if (l->v[i]->name && strcmp(l->v[i]->name, name) == 0) return true;
+    return false;
+}
+
+int vrv_postagg_parse_list(const json_t *json, const char *path, const char *const *known,
+                           size_t nknown, vrv_postagg_list *out, vrv_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!json || json_is_null(json)) return 0;
+    if (!json_is_array(json)) return vrv_error_set(err, VRV_EINVAL, "%s: must be an array", path);
+    size_t n = json_array_size(json);
+    out->v = vrv_calloc(n ? n : 1, sizeof *out->v);
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        size_t len = strlen(path) + 32;
+        char *sp = vrv_malloc(len);
+        snprintf(sp, len, "%s[%zu]", path, i);
+        rc = vrv_postagg_parse(json_array_get(json, i), sp, true, &out->v[i], err);
+        free(sp);
+        if (rc) break;
+        out->n = i + 1;
+        const vrv_postagg *pa = out->v[i];
+        const char **deps = NULL;
+        size_t nd = 0;
+        vrv_postagg_deps(pa, &deps, &nd);
+        vrv_buf missing = VRV_BUF_INIT;
+        for (size_t d = 0; d < nd; d++) {
+            if (name_in(deps[d], known, nknown, out, i)) continue;
+            vrv_buf_puts(&missing, missing.len ? ", " : "[");
+            vrv_buf_puts(&missing, deps[d]);
+        }
+        free(deps);
+        if (missing.len) {
+            rc = vrv_error_set(err, VRV_EINVAL, "Missing fields [%s]] for postAggregator [%s]",
+                               missing.data, pa->name);
+        } else if (name_in(pa->name, known, nknown, out, i)) {
+            rc = vrv_error_set(err, VRV_EINVAL, "[%s] already defined", pa->name);
+        }
+        vrv_buf_free(&missing);
+    }
+    if (rc) vrv_postagg_list_free(out);
+    return rc;
+}
+
+void vrv_postagg_list_free(vrv_postagg_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) vrv_postagg_free(l->v[i]);
+    free(l->v);
+    l->v = NULL;
+    l->n = 0;
+}
+
 /* ---- evaluation --------------------------------------------------------- */
 
 static const char *pa_label(const vrv_postagg *pa)

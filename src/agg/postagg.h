@@ -97,6 +97,21 @@ int vrv_postagg_parse(const json_t *json, const char *path, bool top, vrv_postag
                       vrv_error *err);
 void vrv_postagg_free(vrv_postagg *pa);
 
+/* A query's postAggregations, validated like Druid's
+ * Queries.prepareAggregations: each may read only the names in known[] (the
+ * dimensions' output names and the aggregators) and earlier post-aggregators
+ * ("Missing fields [[x]] for postAggregator [p]"), and no output name may be
+ * repeated ("[p] already defined"). An expression post-aggregator's inputs
+ * are not checked here (they need src/expr). */
+typedef struct vrv_postagg_list {
+    vrv_postagg **v;
+    size_t n;
+} vrv_postagg_list;
+
+int vrv_postagg_parse_list(const json_t *json, const char *path, const char *const *known,
+                           size_t nknown, vrv_postagg_list *out, vrv_error *err);
+void vrv_postagg_list_free(vrv_postagg_list *l);
+
 /* Appends to *names (a malloc'd array of borrowed strings, *n entries) every
  * aggregator / post-aggregator name pa reads. Free the array with free(). */
 void vrv_postagg_deps(const vrv_postagg *pa, const char ***names, size_t *n);

@@ -429,7 +429,10 @@ TEST(float_double_first_last)
     vrv_value v1 = vrv_double(0.1), v2 = vrv_float(2.5f);
     vrv_agg_add(f, a.b, &v1, 10);
     vrv_agg_add(f, b.b, &v2, 10);
-    vrv_agg_merge(f, a.b, b.b); /* a tie: the right side wins for last */
+    vrv_agg_merge(f, a.b, b.b); /* combine() on a tie keeps the left side */
+    CHECK_VAL(vrv_agg_finalize(f, a.b, NULL), VRV_V_FLOAT, "0.1");
+    vrv_value pair = vrv_agg_get(f, b.b);
+    vrv_agg_add(f, a.b, &pair, 0); /* folding a stored pair: a tie takes it */
     CHECK_VAL(vrv_agg_finalize(f, a.b, NULL), VRV_V_FLOAT, "2.5");
     vrv_agg_spec_free(f);
     f = tspec("{\"type\":\"doubleFirst\",\"name\":\"f\",\"fieldName\":\"v\"}");
@@ -536,7 +539,11 @@ TEST(double_mean)
     run(s, &b, in2, 2);
     vrv_agg_merge(s, a.b, b.b);
     CHECK_VAL(vrv_agg_finalize(s, a.b, NULL), VRV_V_DOUBLE, "2.5");
-    CHECK_VAL(run(s, &b, NULL, 0), VRV_V_NULL, "null");
+    CHECK_VAL(run(s, &b, NULL, 0), VRV_V_DOUBLE, "0.0");
+    /* lists count each element, unparsable values count as 0 */
+    vrv_value el[] = {vrv_long(4), tstr("x")};
+    vrv_value lin[] = {vrv_array(el, 2), vrv_long(5)};
+    CHECK_VAL(run(s, &b, lin, 2), VRV_V_DOUBLE, "3.0");
     vrv_arena ar;
     vrv_arena_init(&ar, 0);
     vrv_value g = vrv_agg_get(s, a.b);

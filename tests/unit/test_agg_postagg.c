@@ -490,3 +490,37 @@ TEST(output_types)
     vrv_agg_spec_free(h);
     vrv_agg_spec_free(c);
 }
+
+TEST(post_aggregation_list_validation)
+{
+    const char *known[] = {"dim", "count", "sum"};
+    vrv_postagg_list l;
+    vrv_error err;
+    json_t *j = json_loads("[{\"type\":\"arithmetic\",\"name\":\"avg\",\"fn\":\"/\",\"fields\":["
+                           "{\"type\":\"fieldAccess\",\"fieldName\":\"sum\"},"
+                           "{\"type\":\"fieldAccess\",\"fieldName\":\"count\"}]},"
+                           "{\"type\":\"arithmetic\",\"name\":\"pct\",\"fn\":\"*\",\"fields\":["
+                           "{\"type\":\"fieldAccess\",\"fieldName\":\"avg\"},"
+                           "{\"type\":\"constant\",\"value\":100}]}]",
+                           0, NULL);
+    CHECK_INT(vrv_postagg_parse_list(j, "postAggregations", known, 3, &l, &err), 0);
+    CHECK_INT(l.n, 2);
+    vrv_postagg_list_free(&l);
+    json_decref(j);
+
+    j = json_loads("[{\"type\":\"arithmetic\",\"name\":\"avg\",\"fn\":\"/\",\"fields\":["
+                   "{\"type\":\"fieldAccess\",\"fieldName\":\"sum\"},"
+                   "{\"type\":\"fieldAccess\",\"fieldName\":\"rows\"},"
+                   "{\"type\":\"fieldAccess\",\"fieldName\":\"later\"}]},"
+                   "{\"type\":\"constant\",\"name\":\"later\",\"value\":1}]",
+                   0, NULL);
+    CHECK_INT(vrv_postagg_parse_list(j, "postAggregations", known, 3, &l, &err), VRV_EINVAL);
+    CHECK_STR(err.msg, "Missing fields [[rows, later]] for postAggregator [avg]");
+    CHECK(l.n == 0 && l.v == NULL);
+    json_decref(j);
+
+    j = json_loads("[{\"type\":\"constant\",\"name\":\"count\",\"value\":1}]", 0, NULL);
+    CHECK_INT(vrv_postagg_parse_list(j, "postAggregations", known, 3, &l, &err), VRV_EINVAL);
+    CHECK_STR(err.msg, "[count] already defined");
+    json_decref(j);
+}
