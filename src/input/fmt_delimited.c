@@ -7,8 +7,9 @@
  * CsvInputFormat, DelimitedInputFormat, TextReader):
  *  - `columns` is required unless `findColumnsFromHeader` (or its deprecated
  *    alias `hasHeaderRow`) is true; with columns given it defaults to false.
- *    Column names must be unique and must not contain the delimiter; the
- *    delimiter and `listDelimiter` must differ.
+ *    Column names must be unique and must not contain the delimiter (an
+ *    empty one becomes column_<n>); the delimiter and `listDelimiter` must
+ *    differ.
  *  - Each block (a file, an inline string, a stream record's payload) starts
  *    over: `skipHeaderRows` physical lines are dropped, then with
  *    `findColumnsFromHeader` the next record names the columns (an empty name
@@ -37,6 +38,7 @@
  * tsv does no quote processing at all, exactly like Druid's reader: a quote is
  * an ordinary character. Its `delimiter` may be any non-empty string.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,6 +159,15 @@ static int delim_parse(const json_t *spec, const char *path, bool csv, void **im
         }
     } else {
         f->find_header = find_given ? find : false;
+        /* Druid names an empty column as it names an empty header entry */
+        for (size_t i = 0; i < f->ncolumns; i++) {
+            if (!f->columns[i][0]) {
+                free(f->columns[i]);
+                char name[32];
+                snprintf(name, sizeof name, "column_%zu", i + 1);
+                f->columns[i] = vrv_strdup(name);
+            }
+        }
         char colpath[512];
         snprintf(colpath, sizeof colpath, "%s.columns", path);
         if ((rc = vrv_fmt_check_unique(f->columns, f->ncolumns, colpath, err))) goto fail;

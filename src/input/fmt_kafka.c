@@ -32,6 +32,7 @@
  * discovery mode. Side-map values live in the reader's own arena, rebuilt at
  * each record, so they survive a reset of the pipeline's row arena.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>

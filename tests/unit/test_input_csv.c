@@ -180,6 +180,11 @@ TEST(csv_header_names)
     /* an empty header name becomes column_<n> */
     CHECK_ROWS(tu_read_str(fmt, "*", "a,,\"\",d\n1,2,3,4\n"),
                "a=\"1\" column_2=\"2\" column_3=\"3\" d=\"4\"\n");
+    /* the same for an empty name in `columns` */
+    CHECK_ROWS(tu_read_str("{\"type\":\"csv\",\"columns\":[\"a\",\"\"]}", "*", "1,2\n"),
+               "a=\"1\" column_2=\"2\"\n");
+    CHECK_STR(tu_format_error("{\"type\":\"csv\",\"columns\":[\"column_2\",\"\"]}"),
+              "spec.ioConfig.inputFormat.columns: duplicate column name 'column_2'");
     /* a repeated name fails the whole block */
     CHECK_ROWS(tu_read_str(fmt, "*", "a,b,a,b,c\n1,2,3,4,5\n6,7,8,9,0\n"),
                "error: line 1: duplicate column entries found in the header: [a, b]\n");
