@@ -35,7 +35,8 @@
 static bool has_suffix(const char *name, const char *suffix)
 {
     if (!name) return false;
-    size_t n = strcspn(name, "?#"); /* a URI's query is not part of its file name */
+    /* a URI's query and fragment are not part of its file name */
+    size_t n = strstr(name, "://") ? strcspn(name, "?#") : strlen(name);
     size_t k = strlen(suffix);
     return n >= k && strncasecmp(name + n - k, suffix, k) == 0;
 }

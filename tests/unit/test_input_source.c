@@ -68,6 +68,15 @@ TEST(source_files_damaged)
     CHECK_STR(strstr(err.msg, "not-really.csv.gz"), "not-really.csv.gz: not in gzip format");
     CHECK_INT(read_data("no-such-file.csv", 0, &b, &err), VRV_ENOTFOUND);
     CHECK_STR(strstr(err.msg, "no-such-file.csv"), "no-such-file.csv: no such file");
+    /* in a file name '#' and '?' are just characters (in a URI they end the path) */
+    char path[600];
+    snprintf(path, sizeof path, "%s/odd#name?.gz", vrv_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    fputs("plain", f);
+    fclose(f);
+    vrv_buf_reset(&b);
+    CHECK_INT(vrv_source_read_file(path, 0, &b, &err), VRV_ECORRUPT);
+    CHECK_STR(strstr(err.msg, "odd#"), "odd#name?.gz: not in gzip format");
     CHECK_INT(read_data("", 0, &b, &err), VRV_EIO); /* the directory itself */
     CHECK(strstr(err.msg, "is a directory") != NULL);
     vrv_buf_free(&b);
