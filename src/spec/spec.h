@@ -101,9 +101,11 @@ typedef struct vrv_spec_dimensions {
     size_t n_dims;
     /* Druid's effective exclusion set: the user's dimensionExclusions, plus the
      * timestamp column (unless it is declared as a dimension), plus each
-     * aggregator's name and input field(s), minus the declared dimensions; in
-     * the order Druid serialises it. Aggregator inputs are read from
-     * `fieldName`, `fieldNames` and a `filtered` aggregator's inner aggregator. */
+     * aggregator's name and input fields, minus the declared dimensions; in
+     * the order Druid serialises it (java.util.HashSet). Aggregator inputs are
+     * read from `fieldName`, `fieldNames`, a first/last `timeColumn` (default
+     * __time) and a `filtered` aggregator's inner aggregator and filter
+     * columns; inputs named only inside an expression are not seen. */
     const char **exclusions;
     size_t n_exclusions;
     bool include_all_dimensions; /* string discovery after the declared ones */

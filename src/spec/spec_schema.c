@@ -340,11 +340,21 @@ static void filter_columns(spec_ctx *c, const json_t *f, strset *out, int depth)
 }
 
 /* The input fields an aggregator reads (Druid's requiredFields), as far as its
- * JSON says: fieldName, fieldNames, and for a `filtered` aggregator those of
- * the inner aggregator plus the filter's columns. */
+ * JSON says: the time column of first/last aggregators, fieldName, fieldNames,
+ * and for a `filtered` aggregator those of the inner aggregator plus the
+ * filter's columns. */
 static void agg_required_fields(spec_ctx *c, const json_t *agg, strset *out, int depth)
 {
     if (depth > 8 || !json_is_object(agg)) return;
+    /* First/last aggregators read their time column before the field. */
+    json_t *t = json_object_get(agg, "type");
+    size_t tl = json_is_string(t) ? json_string_length(t) : 0;
+    const char *ts = tl ? json_string_value(t) : "";
+    if ((tl > 5 && strcmp(ts + tl - 5, "First") == 0) ||
+        (tl > 4 && strcmp(ts + tl - 4, "Last") == 0)) {
+        json_t *tc = json_object_get(agg, "timeColumn");
+        strset_add(c, out, json_is_string(tc) ? json_string_value(tc) : "__time");
+    }
     json_t *f = json_object_get(agg, "fieldName");
     if (json_is_string(f)) strset_add(c, out, json_string_value(f));
     json_t *fs = json_object_get(agg, "fieldNames");

@@ -867,3 +867,28 @@ TEST(sub_objects_compile_in_input)
         vrv_spec_supervisor_free(&s);
     }
 }
+
+/* First/last aggregators also read their time column (__time unless given). */
+TEST(first_last_exclusions)
+{
+    json_t *j =
+        json_loads("{\"type\":\"kafka\",\"dataSchema\":{\"dataSource\":\"x\",\"timestampSpec\":{},"
+                   "\"dimensionsSpec\":{\"dimensions\":[\"user\"]},\"metricsSpec\":["
+                   "{\"type\":\"stringLast\",\"name\":\"last_page\",\"fieldName\":\"page\"},"
+                   "{\"type\":\"doubleFirst\",\"name\":\"first_v\",\"fieldName\":\"v\","
+                   "\"timeColumn\":\"ts2\"}]},"
+                   "\"ioConfig\":{\"topic\":\"t\",\"inputFormat\":{\"type\":\"json\"},"
+                   "\"consumerProperties\":{\"bootstrap.servers\":\"b\"}}}",
+                   0, NULL);
+    vrv_spec_supervisor s;
+    vrv_error err;
+    CHECK_INT(vrv_spec_supervisor_parse(j, NULL, &s, &err), 0);
+    json_decref(j);
+    /* java.util.HashSet order, checked against Java */
+    static const char *const want[] = {"__time", "ts2",  "first_v",  "last_page",
+                                       "v",      "page", "timestamp"};
+    CHECK_INT(s.schema.dimensions.n_exclusions, VRV_ARRAY_LEN(want));
+    for (size_t i = 0; i < VRV_ARRAY_LEN(want) && i < s.schema.dimensions.n_exclusions; i++)
+        CHECK_STR(s.schema.dimensions.exclusions[i], want[i]);
+    vrv_spec_supervisor_free(&s);
+}
