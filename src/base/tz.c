@@ -334,7 +334,8 @@ static int32_t offset_from_local(const vrv_tz *tz, vrv_ms local)
         if (prev < adjusted) {
             int32_t off_prev = vrv_tz_offset(tz, prev);
             int64_t diff = (int64_t)off_prev - off_local;
-            if (adjusted - prev <= diff) return off_prev;
+            int64_t gap;
+            if (!__builtin_sub_overflow(adjusted, prev, &gap) && gap <= diff) return off_prev;
         }
     }
     return off_adjusted;
@@ -680,7 +681,7 @@ static bool parse_offset_name(const char *s, size_t n, int32_t *out)
 static bool valid_region(const char *s, size_t n)
 {
     if (n == 0 || n >= VRV_TZ_ID_MAX || s[0] == '/' || s[0] == '.') return false;
-    if (strncmp(s, "posix/", 6) == 0 || strncmp(s, "right/", 6) == 0) return false;
+    if (n >= 6 && (memcmp(s, "posix/", 6) == 0 || memcmp(s, "right/", 6) == 0)) return false;
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
         if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||

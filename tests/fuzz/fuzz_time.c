@@ -1,12 +1,16 @@
 /*
- * fuzz_time.c — ISO-8601 instant, period and interval parsing must never
- * crash, and what parses must print and parse back to the same value. The
- * first byte picks the parser; the rest is the text.
+ * fuzz_time.c — ISO-8601 instant, period and interval parsing, time zone
+ * names and granularity JSON must never crash, and what parses must print and
+ * parse back to the same value. The first byte picks the parser; the rest is
+ * the text.
  */
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/granularity.h"
 #include "base/time.h"
+#include "base/tz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,7 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *copy = malloc(n ? n : 1);
     memcpy(copy, s, n);
     vrv_error err;
-    switch (mode % 4) {
+    switch (mode % 6) {
     case 0:
     case 1: {
         vrv_ms t, back;
@@ -59,6 +63,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 back.end != iv.end)
                 abort();
         }
+        break;
+    }
+    case 4: {
+        /* a zone name, then a few conversions in that zone */
+        const vrv_tz *tz;
+        if (n < 64 && vrv_tz_get(copy, n, &tz, &err) == 0) {
+            vrv_ms ts[] = {INT64_MIN, -1, 0, 1615716000000LL, VRV_TIME_MAX, INT64_MAX};
+            for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+                char b[VRV_TIME_STR_MAX];
+                vrv_tz_format(tz, ts[i], b);
+                (void)vrv_tz_local_to_utc(tz, ts[i]);
+                (void)vrv_tz_local_to_utc_near(tz, ts[i], 0);
+                (void)vrv_tz_next_transition(tz, ts[i]);
+                (void)vrv_tz_prev_transition(tz, ts[i]);
+            }
+        }
+        break;
+    }
+    case 5: {
+        /* granularity JSON, then bucketing around a few instants */
+        json_t *j = json_loadb(copy, n, JSON_DECODE_ANY, NULL);
+        vrv_gran g;
+        if (j && vrv_gran_from_json(j, "g", &g, &err) == 0) {
+            vrv_ms ts[] = {INT64_MIN,       VRV_TIME_MIN, -86400001, 0,
+                           1615716000000LL, VRV_TIME_MAX, INT64_MAX};
+            for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+                vrv_ms s0 = vrv_gran_bucket_start(&g, ts[i]);
+                if (ts[i] >= VRV_TIME_MIN && ts[i] <= VRV_TIME_MAX && s0 > ts[i]) abort();
+                (void)vrv_gran_next(&g, s0);
+            }
+            vrv_buf b = VRV_BUF_INIT;
+            vrv_gran_append_json(&b, &g);
+            json_t *back = json_loads(b.data, JSON_DECODE_ANY, NULL);
+            vrv_gran g2;
+            if (!back || vrv_gran_from_json(back, "g", &g2, NULL) != 0 || !vrv_gran_equal(&g, &g2))
+                abort();
+            json_decref(back);
+            vrv_buf_free(&b);
+        }
+        json_decref(j);
         break;
     }
     }
