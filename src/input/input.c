@@ -9,6 +9,7 @@
 
 #include "base/mem.h"
 
+extern const vrv_input_format_ops vrv_input_format_json;    /* fmt_json.c */
 extern const vrv_input_format_ops vrv_input_format_csv;     /* fmt_delimited.c */
 extern const vrv_input_format_ops vrv_input_format_tsv;     /* fmt_delimited.c */
 extern const vrv_input_format_ops vrv_input_format_regex;   /* fmt_regex.c */
@@ -16,6 +17,7 @@ extern const vrv_input_format_ops vrv_input_format_kafka;   /* fmt_kafka.c */
 extern const vrv_input_format_ops vrv_input_format_kinesis; /* fmt_kafka.c */
 
 static const vrv_input_format_ops *const formats[] = {
+    &vrv_input_format_json,
     &vrv_input_format_csv,
     &vrv_input_format_tsv,
     &vrv_input_format_regex,

@@ -24,6 +24,9 @@ typedef struct vrv_fieldset {
     char **names;    /* n NUL-terminated names, owned */
     vrv_map index;   /* name -> slot */
     bool discover;   /* readers also report all root-level fields (schemaless) */
+    bool discover_nested; /* with discover, Druid's useSchemaDiscovery: nested
+                             objects and arrays are reported too, not only
+                             scalars and lists of scalars */
 } vrv_fieldset;
 
 void vrv_fieldset_init(vrv_fieldset *fs);

@@ -22,6 +22,7 @@
 #endif
 
 #include "base/mem.h"
+#include "json/jwriter.h"
 #include "json/utf8.h"
 
 /* ------------------------------------------------------------------------ */
@@ -1130,6 +1131,7 @@ int vrv_scan_next(const vrv_scan_plan *plan, const char *data, size_t len, size_
     }
     for (size_t i = 0; i < plan->nslots; i++) out->slots[i] = vrv_null();
     out->nfields = 0;
+    out->not_object = false;
     if (*s.p != '{') {
         const unsigned char *at = s.p;
         rc = skip_value(&s, 0);
@@ -1138,6 +1140,7 @@ int vrv_scan_next(const vrv_scan_plan *plan, const char *data, size_t len, size_
             return rc;
         }
         *pos = (size_t)(s.p - s.base);
+        out->not_object = true;
         return vrv_error_set(err, VRV_EINVAL, "byte %zu: expected a JSON object, found %s",
                              (size_t)(at - s.base), value_kind(*at));
     }
@@ -1319,6 +1322,39 @@ static void scalar_value(const vrv_jnode *n, vrv_value *out)
     }
 }
 
+/* JSON text of a tree node built by an evaluation (no source text of its own);
+ * parts that have source text are copied verbatim. */
+static void render(vrv_jw *w, const vrv_jnode *n)
+{
+    if (n->raw && (n->kind == VRV_J_ARRAY || n->kind == VRV_J_OBJECT)) {
+        vrv_jw_raw(w, n->raw, n->rawlen);
+        return;
+    }
+    switch ((vrv_jkind)n->kind) {
+    case VRV_J_NULL: vrv_jw_null(w); return;
+    case VRV_J_BOOL: vrv_jw_bool(w, n->u.l != 0); return;
+    case VRV_J_LONG: vrv_jw_long(w, n->u.l); return;
+    case VRV_J_DOUBLE: vrv_jw_double(w, n->u.d); return;
+    case VRV_J_STRING: vrv_jw_stringn(w, n->u.s, n->n); return;
+    case VRV_J_ARRAY:
+        vrv_jw_begin_array(w);
+        for (uint32_t i = 0; i < n->n; i++) render(w, &n->u.items[i]);
+        vrv_jw_end_array(w);
+        return;
+    case VRV_J_OBJECT:
+        vrv_jw_begin_object(w);
+        for (uint32_t i = 0; i < n->n; i++) {
+            bool first = true;
+            for (uint32_t j = 0; j < i && first; j++) first = !vrv_str_eq(n->keys[j], n->keys[i]);
+            if (!first) continue;
+            vrv_jw_keyn(w, n->keys[i].p, n->keys[i].n);
+            render(w, vrv_jnode_get(n, n->keys[i].p, n->keys[i].n));
+        }
+        vrv_jw_end_object(w);
+        return;
+    }
+}
+
 void vrv_jnode_to_value(const vrv_jnode *n, vrv_value *out, vrv_arena *arena)
 {
     if (!n) {
@@ -1327,16 +1363,27 @@ void vrv_jnode_to_value(const vrv_jnode *n, vrv_value *out, vrv_arena *arena)
     }
     if (n->kind == VRV_J_ARRAY) {
         for (uint32_t i = 0; i < n->n; i++)
-            if (n->u.items[i].kind == VRV_J_ARRAY || n->u.items[i].kind == VRV_J_OBJECT) goto raw;
+            if (n->u.items[i].kind == VRV_J_ARRAY || n->u.items[i].kind == VRV_J_OBJECT) goto text;
         vrv_value *el = n->n ? vrv_arena_alloc(arena, n->n * sizeof *el) : NULL;
         for (uint32_t i = 0; i < n->n; i++) scalar_value(&n->u.items[i], &el[i]);
         *out = vrv_array(el, n->n);
         return;
     }
-    if (n->kind == VRV_J_OBJECT) goto raw;
+    if (n->kind == VRV_J_OBJECT) goto text;
     scalar_value(n, out);
     return;
-raw:
-    *out = (vrv_value){.type = VRV_V_JSON, .len = n->rawlen};
-    out->u.s = n->raw;
+text:
+    *out = (vrv_value){.type = VRV_V_JSON};
+    if (n->raw) {
+        out->u.s = n->raw;
+        out->len = n->rawlen;
+        return;
+    }
+    vrv_buf b = VRV_BUF_INIT;
+    vrv_jw w;
+    vrv_jw_init(&w, &b, 0);
+    render(&w, n);
+    out->u.s = vrv_arena_memdup(arena, b.data, b.len);
+    out->len = (uint32_t)b.len;
+    vrv_buf_free(&b);
 }

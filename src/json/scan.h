@@ -95,6 +95,8 @@ unsigned vrv_scan_plan_features(const vrv_scan_plan *p);
 typedef struct vrv_scan_out {
     vrv_value *slots;
     bool discover;
+    bool not_object; /* set by vrv_scan_next: its VRV_EINVAL is for a well-formed
+                        value that is not an object (the input may go on) */
     size_t nfields;
     vrv_str *names;
     vrv_value *vals;
