@@ -387,6 +387,7 @@ static void *kafka_reader_new(const void *impl, const vrv_fieldset *fs, vrv_erro
     vrv_fieldset_init(&r->inner_fs);
     for (size_t i = 0; i < fs->n; i++) vrv_fieldset_add(&r->inner_fs, fs->names[i]);
     r->inner_fs.discover = fs->discover;
+    r->inner_fs.discover_nested = fs->discover_nested;
     vrv_fieldset_init(&r->key_fs);
     r->key_fs.discover = true;
     vrv_arena_init(&r->side_arena, 4096);
