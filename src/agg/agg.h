@@ -13,6 +13,9 @@
  * aggregator only the rows that match, and feeds an expression aggregator the
  * evaluated value.
  *
+ * A parsed spec is immutable and may be shared by threads; a state belongs to
+ * one thread at a time.
+ *
  * State lives in a caller-provided byte area of vrv_agg_state_size() bytes,
  * aligned to vrv_agg_state_align(). Numeric aggregators never allocate. Sketch
  * and string first/last states hold a pointer to heap memory, created on the
