@@ -8,7 +8,7 @@
  *   arith          added * 2 + deleted
  *   if_like        if(like(page, 'Talk:%'), 'talk', lower(country))
  *   mv_upper       upper(tags) on a two-value multi-value column (auto-mapped)
- *   filter_match   an and/selector/bound filter matched per row
+ *   filter_match   and(in(country), bound(added, numeric), not(like(page))) per row
  *
  * Prints `BENCH <name> <value> <unit>` lines (ns/row). BENCH_QUICK=1 shortens
  * the runs.
@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "expr/expr.h"
+#include "expr/filter.h"
 
 #define NROWS 4096
 
@@ -87,6 +88,35 @@ static void run(const char *name, const char *text, int passes)
     vrv_expr_free(e);
 }
 
+static void run_filter(const char *name, const char *json, int passes)
+{
+    vrv_error err = {0};
+    json_t *j = json_loads(json, 0, NULL);
+    vrv_filter *f;
+    vrv_filter_matcher *m;
+    if (!j || vrv_filter_parse(j, "filter", &f, &err) || vrv_filter_bind(f, resolve, NULL, &m, &err)) {
+        fprintf(stderr, "%s: %s\n", name, err.msg);
+        exit(1);
+    }
+    vrv_arena a;
+    vrv_arena_init(&a, 0);
+    uint64_t matched = 0;
+    double t0 = now();
+    for (int pass = 0; pass < passes; pass++) {
+        for (int i = 0; i < NROWS; i++) {
+            matched += vrv_filter_match(m, rows[i], &a, &err) == VRV_TRI_TRUE;
+            if ((i & 1023) == 1023) vrv_arena_reset(&a);
+        }
+    }
+    double t = now() - t0;
+    printf("BENCH expr_%s %.1f ns/row\n", name, t * 1e9 / ((double)passes * NROWS));
+    fprintf(stderr, "%s matched %llu\n", name, (unsigned long long)matched);
+    vrv_arena_destroy(&a);
+    vrv_filter_matcher_free(m);
+    vrv_filter_free(f);
+    json_decref(j);
+}
+
 int main(void)
 {
     static const char *pages[] = {"Main Page", "Talk:Albert Einstein", "Düsseldorf", "Ecosystem",
@@ -110,5 +140,10 @@ int main(void)
     run("arith", "added * 2 + deleted", passes);
     run("if_like", "if(like(page, 'Talk:%'), 'talk', lower(country))", passes);
     run("mv_upper", "upper(tags)", passes);
+    run_filter("filter_match",
+               "{\"type\":\"and\",\"fields\":[{\"type\":\"in\",\"dimension\":\"country\",\"values\":[\"Sweden\",\"Japan\"]},"
+               "{\"type\":\"bound\",\"dimension\":\"added\",\"lower\":\"100\",\"ordering\":\"numeric\"},"
+               "{\"type\":\"not\",\"field\":{\"type\":\"like\",\"dimension\":\"page\",\"pattern\":\"Talk:%\"}}]}",
+               passes);
     return 0;
 }

@@ -231,7 +231,7 @@ static void utf8_locale_init(void)
     utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 }
 
-static uint32_t map_case(uint32_t cp, bool upper)
+uint32_t expr_case_map(uint32_t cp, bool upper)
 {
     if (cp < 0x80) {
         if (upper && cp >= 'a' && cp <= 'z') return cp - 32;
@@ -259,7 +259,7 @@ static vrv_str case_map(vrv_str s, bool upper, vrv_arena *a)
     while (i < s.n) {
         unsigned char ch = (unsigned char)s.p[i];
         if (ch < 0x80) {
-            o[k++] = (char)map_case(ch, upper);
+            o[k++] = (char)expr_case_map(ch, upper);
             i++;
             continue;
         }
@@ -269,7 +269,7 @@ static vrv_str case_map(vrv_str s, bool upper, vrv_arena *a)
             o[k++] = (char)ch; /* an invalid byte stays as it is */
             continue;
         }
-        k += expr_utf8_put(map_case(cp, upper), o + k);
+        k += expr_utf8_put(expr_case_map(cp, upper), o + k);
     }
     return vrv_str_make(o, k);
 }

@@ -355,6 +355,10 @@ double expr_dec_to_double(const expr_dec *d);
  * frac is 0), after rounding to frac places. */
 void expr_dec_put_fixed(expr_dec d, int frac, vrv_buf *b);
 
+/* Unicode simple case mapping of one code point (Character.toUpperCase /
+ * toLowerCase). */
+uint32_t expr_case_map(uint32_t cp, bool upper);
+
 /* Unicode lower-casing (String.toLowerCase); returns s itself when unchanged. */
 vrv_str expr_lower(vrv_str s, vrv_arena *a);
 
