@@ -430,8 +430,11 @@ static vrv_str side_name(const char *s)
 
 static void read_key(kafka_reader *r, const vrv_record_meta *meta)
 {
-    vrv_input_reader_start(r->key, meta->key, meta->key_len, NULL);
-    vrv_row krow = {0};
+    /* with the record's metadata: a stream record, not a file (json reads a
+     * record as one JSON stream, as Druid's key parser does) */
+    vrv_input_reader_start(r->key, meta->key, meta->key_len, meta);
+    vrv_value none; /* the key field set is empty: no slots, but a valid pointer */
+    vrv_row krow = {&none, 0, 0, NULL, NULL};
     int rc = vrv_input_reader_next(r->key, &krow, &r->side_arena, &r->key_err);
     if (rc < 0) {
         vrv_error_prefix(&r->key_err, "record key");

@@ -291,3 +291,49 @@ TEST(wrapper_columns_op)
     CHECK_STR(c[1], "kinesis.partitionKey");
     vrv_input_format_free(f);
 }
+
+TEST(kafka_json_value_and_key)
+{
+    vrv_record_header h[] = {{VRV_STR_LIT("source"), "sensor-4", 8}};
+    vrv_record_meta m = meta_base();
+    m.headers = h;
+    m.nheaders = 1;
+    m.key = "{\"id\":\"u1\",\"region\":\"eu\"}";
+    m.key_len = strlen(m.key);
+    const char *fmt = "{\"type\":\"kafka\",\"valueFormat\":{\"type\":\"json\"},"
+                      "\"keyFormat\":{\"type\":\"json\"},\"headerFormat\":{\"type\":\"string\"}}";
+    /* two events in one record; a payload null falls back to the side map
+     * (json leaves null fields out of discovery, so it comes in side-map
+     * order), a payload value beats it; the key is the key object's first
+     * field */
+    const char *payload = "{\"x\":1,\"kafka.topic\":\"mine\",\"kafka.offset\":null}\n"
+                          "{\"x\":2.5,\"tags\":[\"a\",\"b\"]}";
+    CHECK_ROWS(read_kafka(fmt, "*", payload, &m),
+               "x=1 kafka.topic=\"mine\" kafka.header.source=\"sensor-4\" "
+               "kafka.timestamp=1700000000000 kafka.partition=3 kafka.offset=42 kafka.key=\"u1\"\n"
+               "x=2.5 tags=[\"a\",\"b\"] kafka.header.source=\"sensor-4\" "
+               "kafka.timestamp=1700000000000 kafka.topic=\"events\" kafka.partition=3 "
+               "kafka.offset=42 kafka.key=\"u1\"\n");
+    CHECK_ROWS(read_kafka(fmt, "kafka.key,x,kafka.offset,kafka.topic", payload, &m),
+               "kafka.key=\"u1\" x=1 kafka.offset=42 kafka.topic=\"mine\"\n"
+               "kafka.key=\"u1\" x=2.5 kafka.offset=42 kafka.topic=\"events\"\n");
+    /* a malformed payload is one error for the record; a malformed key too */
+    CHECK_ROWS(read_kafka(fmt, "x", "{\"x\":1}\n{\"x\":", &m),
+               "error: byte 13: unexpected end of input, expected a value\n");
+    m.key = "{\"id\":";
+    m.key_len = strlen(m.key);
+    CHECK_ROWS(read_kafka(fmt, "x", "{\"x\":1}", &m),
+               "error: record key: byte 6: unexpected end of input, expected a value\n");
+}
+
+TEST(kinesis_json_value)
+{
+    vrv_record_meta m = meta_base();
+    m.partition_key = VRV_STR_LIT("pk-9");
+    CHECK_ROWS(read_kafka("{\"type\":\"kinesis\",\"valueFormat\":{\"type\":\"json\"}}", "*",
+                          "{\"kinesis.partitionKey\":null,\"v\":\"x\"}", &m),
+               "v=\"x\" kinesis.timestamp=1700000000000 kinesis.partitionKey=\"pk-9\"\n");
+    CHECK_ROWS(read_kafka("{\"type\":\"kinesis\",\"valueFormat\":{\"type\":\"json\"}}",
+                          "kinesis.partitionKey,v", "{\"kinesis.partitionKey\":null,\"v\":\"x\"}", &m),
+               "kinesis.partitionKey=\"pk-9\" v=\"x\"\n");
+}
