@@ -30,6 +30,7 @@
 
 typedef struct kent {
     uint64_t h;
+    uint64_t a, b;   /* the words khash read: keys of up to 16 bytes compare without memcmp */
     const char *key; /* NULL: empty table entry */
     uint32_t len;
     uint32_t child;
@@ -83,36 +84,50 @@ static void u32_del(u32vec *v, uint32_t x)
         }
 }
 
-/* A cheap hash of a key: its first and last (up to) eight bytes and length.
- * Keys are short and distinct in their first bytes in practice; collisions only
- * cost a compare. */
-static inline uint64_t khash(const unsigned char *k, size_t n)
+/* The words a key is hashed and compared by: its first and last (up to) eight
+ * bytes. Together with the length they are the whole key when it has at most
+ * 16 bytes, which is nearly every field name. */
+static inline void kwords(const unsigned char *k, size_t n, uint64_t *a, uint64_t *b)
 {
-    uint64_t a = 0, b = 0;
+    *a = *b = 0;
     if (n >= 8) {
-        memcpy(&a, k, 8);
-        memcpy(&b, k + n - 8, 8);
+        memcpy(a, k, 8);
+        memcpy(b, k + n - 8, 8);
     } else if (n >= 4) {
         uint32_t x, y;
         memcpy(&x, k, 4);
         memcpy(&y, k + n - 4, 4);
-        a = x;
-        b = y;
+        *a = x;
+        *b = y;
     } else if (n > 0) {
-        a = (uint64_t)k[0] | (uint64_t)k[n / 2] << 8 | (uint64_t)k[n - 1] << 16;
+        *a = (uint64_t)k[0] | (uint64_t)k[n / 2] << 8 | (uint64_t)k[n - 1] << 16;
     }
+}
+
+static inline uint64_t khash_words(uint64_t a, uint64_t b, size_t n)
+{
     uint64_t h = (a ^ (b * 0x9E3779B97F4A7C15ULL) ^ n) * 0xC2B2AE3D27D4EB4FULL;
     return h ^ (h >> 29);
 }
 
+static inline uint64_t khash(const unsigned char *k, size_t n)
+{
+    uint64_t a, b;
+    kwords(k, n, &a, &b);
+    return khash_words(a, b, n);
+}
+
 static inline const kent *klookup(const pnode *nd, const unsigned char *k, size_t n)
 {
-    uint64_t h = khash(k, n);
+    uint64_t a, b;
+    kwords(k, n, &a, &b);
+    uint64_t h = khash_words(a, b, n);
     uint32_t mask = (1u << nd->kbits) - 1;
     for (uint32_t i = (uint32_t)(h >> 40) & mask;; i = (i + 1) & mask) {
         const kent *e = &nd->ktab[i];
         if (!e->key) return NULL;
-        if (e->h == h && e->len == n && memcmp(e->key, k, n) == 0) return e;
+        if (e->a == a && e->b == b && e->len == n && (n <= 16 || memcmp(e->key, k, n) == 0))
+            return e;
     }
 }
 
@@ -152,8 +167,12 @@ static uint32_t key_child(vrv_scan_plan *p, uint32_t node, const char *key, size
         nd->ktab = tab;
         nd->kbits = bits;
     }
-    kent e = {khash((const unsigned char *)key, len), vrv_arena_memdup(&p->keys, key, len ? len : 1),
-              (uint32_t)len, child};
+    kent e = {0};
+    kwords((const unsigned char *)key, len, &e.a, &e.b);
+    e.h = khash_words(e.a, e.b, len);
+    e.key = vrv_arena_memdup(&p->keys, key, len ? len : 1);
+    e.len = (uint32_t)len;
+    e.child = child;
     kinsert(nd->ktab, nd->kbits, e);
     nd->nkeys++;
     return child;
