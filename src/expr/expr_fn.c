@@ -15,7 +15,7 @@
 #define MAP_MAX_COMBINATIONS_FN (1u << 20) /* cartesian products beyond this fail the row */
 
 static const expr_fn *const tables[] = {
-    expr_fns_general, expr_fns_math, expr_fns_string, expr_fns_array, expr_fns_other,
+    expr_fns_general, expr_fns_math, expr_fns_string, expr_fns_array, expr_fns_time, expr_fns_other,
 };
 
 const expr_fn *expr_fn_find(vrv_str name)

@@ -224,6 +224,7 @@ extern const expr_fn expr_fns_general[];
 extern const expr_fn expr_fns_math[];
 extern const expr_fn expr_fns_string[];
 extern const expr_fn expr_fns_array[];
+extern const expr_fn expr_fns_time[];
 extern const expr_fn expr_fns_other[];
 
 /* What prepare functions may use. */

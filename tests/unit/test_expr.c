@@ -606,6 +606,51 @@ TEST(lambdas)
     CHECK_CASES(cases);
 }
 
+TEST(time_functions)
+{
+    /* ts is 2021-03-04T04:06:07.123Z, a Thursday. */
+    static const ecase cases[] = {
+        {"timestamp_floor(ts, 'PT1H')", "LONG:1614830400000"},
+        {"timestamp_floor(ts, 'P1D')", "LONG:1614816000000"},
+        {"timestamp_floor(ts, 'P1D', null, 'America/Los_Angeles')", "LONG:1614758400000"},
+        {"timestamp_floor(ts, 'P1M')", "LONG:1614556800000"},
+        {"timestamp_floor(ts, 'P1W')", "LONG:1614556800000"},
+        {"timestamp_floor(ts, 'PT15M', '2021-03-04T04:05:00Z')", "LONG:1614830700000"},
+        {"timestamp_floor(ts, 'PT15M', 1614830700000)", "LONG:1614830700000"},
+        {"timestamp_floor(ts, concat('PT', 1, 'H'))", "LONG:1614830400000"},
+        {"timestamp_floor(n, 'PT1H')", "NULL"},
+        {"timestamp_floor(ts, 'bogus')", "ERROR:*timestamp_floor*"},
+        {"timestamp_ceil(ts, 'PT1H')", "LONG:1614834000000"},
+        {"timestamp_ceil(1614830400000, 'PT1H')", "LONG:1614830400000"},
+        {"timestamp_shift(ts, 'P1D', 1)", "LONG:1614917167123"},
+        {"timestamp_shift(ts, 'P1M', -1)", "LONG:1612411567123"},
+        {"timestamp_shift(1615636800000, 'P1D', 1, 'America/Los_Angeles')", "LONG:1615719600000"},
+        {"timestamp_shift(n, 'P1D', 1)", "NULL"},
+        {"timestamp_shift(ts, 'P1D', 1, 'Mars/Olympus')", "ERROR:*timestamp_shift*"},
+        {"timestamp_extract(ts, 'HOUR')", "LONG:4"},
+        {"timestamp_extract(ts, 'hour', 'Asia/Kolkata')", "LONG:9"},
+        {"timestamp_extract(ts, 'DOW')", "LONG:4"},
+        {"timestamp_extract(ts, 'DOY')", "LONG:63"},
+        {"timestamp_extract(ts, 'WEEK')", "LONG:9"},
+        {"timestamp_extract(ts, 'QUARTER')", "LONG:1"},
+        {"timestamp_extract(ts, 'EPOCH')", "LONG:1614830767"},
+        {"timestamp_extract(ts, 'MILLISECOND')", "LONG:123"},
+        {"timestamp_extract(ts, 'SECOND')", "LONG:7"},
+        {"timestamp_extract(ts, 'MINUTE')", "LONG:6"},
+        {"timestamp_extract(ts, 'DAY')", "LONG:4"},
+        {"timestamp_extract(ts, 'MONTH')", "LONG:3"},
+        {"timestamp_extract(ts, 'YEAR')", "LONG:2021"},
+        {"timestamp_extract(ts, 'ISOYEAR')", "LONG:2021"},
+        {"timestamp_extract(ts, 'DECADE')", "LONG:202"},
+        {"timestamp_extract(ts, 'CENTURY')", "DOUBLE:21.0"},
+        {"timestamp_extract(ts, 'MILLENNIUM')", "DOUBLE:3.0"},
+        {"timestamp_extract('2021-03-04T05:06:07Z', 'HOUR')", "LONG:5"},
+        {"timestamp_extract(n, 'HOUR')", "NULL"},
+        {"timestamp_extract(ts, 'FORTNIGHT')", "ERROR:*unknown unit 'FORTNIGHT'*"},
+    };
+    CHECK_CASES(cases);
+}
+
 TEST(other_functions)
 {
     static const ecase cases[] = {
