@@ -33,6 +33,7 @@
 
 #include "base/arena.h"
 #include "base/error.h"
+#include "base/granularity.h"
 #include "base/time.h"
 #include "base/value.h"
 #include "base/vrv.h"
@@ -119,31 +120,10 @@ typedef struct vrv_spec_metric {
     vrv_spec_sub agg; /* the whole aggregator object, for src/agg */
 } vrv_spec_metric;
 
-/* A granularity (segment or query). Until the time library's granularity.h
- * lands this holds what the spec parser needs: the kind, and for period
- * granularities the period, zone and origin. */
-typedef enum vrv_spec_gran_kind {
-    VRV_SPEC_GRAN_NONE = 0, /* no truncation (millisecond) */
-    VRV_SPEC_GRAN_ALL,      /* one bucket */
-    VRV_SPEC_GRAN_PERIOD,   /* a calendar period in a zone, from an origin */
-    VRV_SPEC_GRAN_DURATION, /* a fixed duration from an origin */
-} vrv_spec_gran_kind;
-
-typedef struct vrv_spec_gran {
-    vrv_spec_gran_kind kind;
-    const char *name;      /* simple name ("HOUR", "FIFTEEN_MINUTE") or NULL */
-    vrv_period period;     /* PERIOD */
-    int64_t duration_ms;   /* DURATION */
-    const char *time_zone; /* PERIOD: zone id or NULL (UTC) */
-    bool has_origin;
-    vrv_ms origin;
-    json_t *json; /* as given, or NULL for a default */
-} vrv_spec_gran;
-
 typedef struct vrv_spec_granularity {
     bool arbitrary;          /* type "arbitrary" (legacy); no segment granularity */
-    vrv_spec_gran segment;   /* default day */
-    vrv_spec_gran query;     /* default none; never coarser than segment */
+    vrv_gran segment;        /* default day */
+    vrv_gran query;          /* default none; never coarser than segment */
     bool rollup;             /* default true */
     vrv_interval *intervals; /* as given (arbitrary: sorted); batch only */
     size_t n_intervals;

@@ -106,11 +106,11 @@ int sp_instant(spec_ctx *c, const json_t *obj, const char *path, const char *key
 int sp_interval(spec_ctx *c, const json_t *v, const char *path, vrv_interval *out);
 /* A granularity field (string or object); def_name when absent. */
 int sp_granularity(spec_ctx *c, const json_t *obj, const char *path, const char *key,
-                   const char *def_name, vrv_spec_gran *out);
+                   const char *def_name, vrv_gran *out);
 /* Whether a is coarser than b (a's buckets are longer). */
-bool sp_gran_coarser(const vrv_spec_gran *a, const vrv_spec_gran *b);
+bool sp_gran_coarser(const vrv_gran *a, const vrv_gran *b);
 /* Druid's JSON for a granularity (new reference). */
-json_t *sp_gran_json(const vrv_spec_gran *g);
+json_t *sp_gran_json(const vrv_gran *g);
 /* Druid's ISO rendering of an instant ("2021-03-04T05:06:07.000Z"). */
 json_t *sp_instant_json(vrv_ms t);
 /* Joda Duration.toString: "PT3600S", "PT0.500S". */

@@ -1,8 +1,8 @@
 /*
  * spec_time.c — the one place the spec parser reads and writes time: ISO
  * periods converted to fixed durations, instants, intervals and granularities,
- * all through the time library (base/time.h), plus their JSON renderings in
- * the shape Druid's Jackson serialisers produce (Joda Duration "PT3600S",
+ * all through the time library (base/time.h, base/granularity.h), plus their
+ * JSON renderings in the shape Druid's Jackson serialisers produce (Joda Duration "PT3600S",
  * instants "2021-03-04T05:06:07.000Z", granularity names "HOUR").
  */
 #include <stdio.h>
@@ -59,136 +59,22 @@ int sp_interval(spec_ctx *c, const json_t *v, const char *path, vrv_interval *ou
 
 /* ---- granularities ---------------------------------------------------------- */
 
-/* Druid's GranularityType names with their periods. */
-static const struct {
-    const char *name;
-    const char *period;
-} simple_grans[] = {
-    {"SECOND", "PT1S"},
-    {"MINUTE", "PT1M"},
-    {"FIVE_MINUTE", "PT5M"},
-    {"TEN_MINUTE", "PT10M"},
-    {"FIFTEEN_MINUTE", "PT15M"},
-    {"THIRTY_MINUTE", "PT30M"},
-    {"HOUR", "PT1H"},
-    {"SIX_HOUR", "PT6H"},
-    {"EIGHT_HOUR", "PT8H"},
-    {"DAY", "P1D"},
-    {"WEEK", "P1W"},
-    {"MONTH", "P1M"},
-    {"QUARTER", "P3M"},
-    {"YEAR", "P1Y"},
-};
-
-static int gran_from_name(spec_ctx *c, const char *s, const char *path, const char *key,
-                          vrv_spec_gran *out)
-{
-    if (strcasecmp(s, "all") == 0) {
-        out->kind = VRV_SPEC_GRAN_ALL;
-        return 0;
-    }
-    if (strcasecmp(s, "none") == 0) {
-        out->kind = VRV_SPEC_GRAN_NONE;
-        return 0;
-    }
-    for (size_t i = 0; i < VRV_ARRAY_LEN(simple_grans); i++) {
-        if (strcasecmp(s, simple_grans[i].name) == 0) {
-            out->kind = VRV_SPEC_GRAN_PERIOD;
-            out->name = simple_grans[i].name;
-            vrv_period_parse(simple_grans[i].period, strlen(simple_grans[i].period), &out->period,
-                             NULL);
-            return 0;
-        }
-    }
-    return sp_fail(c, path, key, "unknown granularity '%s'", s);
-}
-
 int sp_granularity(spec_ctx *c, const json_t *obj, const char *path, const char *key,
-                   const char *def_name, vrv_spec_gran *out)
+                   const char *def_name, vrv_gran *out)
 {
-    memset(out, 0, sizeof *out);
     json_t *v = sp_get(obj, key);
-    if (!v) return gran_from_name(c, def_name, path, key, out);
-    out->json = v;
-    if (json_is_string(v)) return gran_from_name(c, json_string_value(v), path, key, out);
-    if (!json_is_object(v)) return sp_fail(c, path, key, "must be a string or an object");
-    const char *p = sp_path(c, path, key), *type;
-    int rc;
-    if ((rc = sp_str_req(c, v, p, "type", &type))) return rc;
-    if (strcmp(type, "all") == 0 || strcmp(type, "none") == 0)
-        return gran_from_name(c, type, p, "type", out);
-    if (strcmp(type, "period") == 0) {
-        out->kind = VRV_SPEC_GRAN_PERIOD;
-        const char *ps;
-        if ((rc = sp_str_req(c, v, p, "period", &ps))) return rc;
-        vrv_error e;
-        if (vrv_period_parse(ps, strlen(ps), &out->period, &e) != 0)
-            return sp_fail(c, p, "period", "%s", e.msg);
-        if (vrv_period_is_zero(&out->period))
-            return sp_fail(c, p, "period", "must not be a zero period");
-        if ((rc = sp_str(c, v, p, "timeZone", NULL, &out->time_zone))) return rc;
-    } else if (strcmp(type, "duration") == 0) {
-        out->kind = VRV_SPEC_GRAN_DURATION;
-        if (!sp_has(v, "duration")) return sp_fail(c, p, "duration", "required");
-        if ((rc = sp_i64_min(c, v, p, "duration", 0, 1, &out->duration_ms))) return rc;
-    } else {
-        return sp_fail(c, p, "type", "must be one of period, duration, all, none");
-    }
-    return sp_instant(c, v, p, "origin", &out->has_origin, &out->origin);
+    if (!v) return vrv_gran_parse(def_name, strlen(def_name), out, c->err);
+    return vrv_gran_from_json(v, sp_path(c, path, key), out, c->err);
 }
 
-/* Length of one bucket starting at the epoch, for ordering granularities. */
-static int64_t gran_len(const vrv_spec_gran *g)
+bool sp_gran_coarser(const vrv_gran *a, const vrv_gran *b)
 {
-    switch (g->kind) {
-    case VRV_SPEC_GRAN_NONE:
-        return 1;
-    case VRV_SPEC_GRAN_ALL:
-        return INT64_MAX;
-    case VRV_SPEC_GRAN_DURATION:
-        return g->duration_ms;
-    case VRV_SPEC_GRAN_PERIOD: {
-        vrv_ms end;
-        if (vrv_period_add(&g->period, 0, 1, &end) != 0) return INT64_MAX;
-        return end < 0 ? -end : end;
-    }
-    }
-    return 1;
+    return vrv_gran_compare(a, b) > 0;
 }
 
-bool sp_gran_coarser(const vrv_spec_gran *a, const vrv_spec_gran *b)
+json_t *sp_gran_json(const vrv_gran *g)
 {
-    return gran_len(a) > gran_len(b);
-}
-
-json_t *sp_gran_json(const vrv_spec_gran *g)
-{
-    switch (g->kind) {
-    case VRV_SPEC_GRAN_NONE:
-        return json_pack("{s:s}", "type", "none");
-    case VRV_SPEC_GRAN_ALL:
-        return json_pack("{s:s}", "type", "all");
-    case VRV_SPEC_GRAN_DURATION: {
-        json_t *o =
-            json_pack("{s:s,s:I}", "type", "duration", "duration", (json_int_t)g->duration_ms);
-        json_object_set_new(o, "origin", sp_instant_json(g->has_origin ? g->origin : 0));
-        return o;
-    }
-    case VRV_SPEC_GRAN_PERIOD:
-        break;
-    }
-    bool utc = !g->time_zone || strcmp(g->time_zone, "UTC") == 0;
-    char pbuf[VRV_PERIOD_STR_MAX];
-    vrv_period_format(&g->period, pbuf);
-    /* A standard period in UTC with no origin is written as its name. */
-    if (utc && !g->has_origin) {
-        for (size_t i = 0; i < VRV_ARRAY_LEN(simple_grans); i++)
-            if (strcmp(pbuf, simple_grans[i].period) == 0) return json_string(simple_grans[i].name);
-    }
-    json_t *o = json_pack("{s:s,s:s,s:s}", "type", "period", "period", pbuf, "timeZone",
-                          g->time_zone ? g->time_zone : "UTC");
-    json_object_set_new(o, "origin", g->has_origin ? sp_instant_json(g->origin) : json_null());
-    return o;
+    return vrv_gran_to_json(g);
 }
 
 /* ---- renderings ---------------------------------------------------------------- */

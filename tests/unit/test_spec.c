@@ -89,9 +89,9 @@ TEST(kafka_tutorial_spec)
     CHECK(!ds->dimensions.schemaless);
     CHECK_INT(ds->n_metrics, 0);
     CHECK(!ds->granularity.arbitrary);
-    CHECK_INT(ds->granularity.segment.kind, VRV_SPEC_GRAN_PERIOD);
-    CHECK_STR(ds->granularity.segment.name, "DAY");
-    CHECK_INT(ds->granularity.query.kind, VRV_SPEC_GRAN_NONE);
+    CHECK_INT(ds->granularity.segment.kind, VRV_GRAN_PERIOD);
+    CHECK_STR(vrv_gran_std_name(&ds->granularity.segment), "DAY");
+    CHECK_INT(ds->granularity.query.kind, VRV_GRAN_NONE);
     CHECK(!ds->granularity.rollup);
     CHECK_INT(ds->granularity.n_intervals, 0);
     CHECK_INT(ds->n_transforms, 0);
@@ -221,10 +221,10 @@ TEST(kafka_every_field)
     CHECK_STR(ds->metrics[4].agg.path, "spec.dataSchema.metricsSpec[4]");
     CHECK_INT(json_integer_value(json_object_get(ds->metrics[4].agg.json, "lgK")), 12);
 
-    CHECK_STR(ds->granularity.segment.name, "HOUR");
-    CHECK_INT(ds->granularity.query.kind, VRV_SPEC_GRAN_PERIOD);
+    CHECK_STR(vrv_gran_std_name(&ds->granularity.segment), "HOUR");
+    CHECK_INT(ds->granularity.query.kind, VRV_GRAN_PERIOD);
     CHECK_INT(ds->granularity.query.period.minutes, 1);
-    CHECK_STR(ds->granularity.query.time_zone, "UTC");
+    CHECK(vrv_tz_is_utc(ds->granularity.query.tz));
     CHECK(ds->granularity.rollup);
     CHECK_INT(ds->granularity.n_intervals, 1);
     CHECK_INT(ds->granularity.intervals[0].start, 1704067200000LL);
@@ -334,8 +334,8 @@ TEST(kafka_legacy_flattened_form)
     CHECK_INT(s.schema.dimensions.n_dims, 3);
     CHECK_INT(s.schema.n_metrics, 2);
     CHECK_STR(s.schema.metrics[1].agg.path, "dataSchema.metricsSpec[1]");
-    CHECK_STR(s.schema.granularity.segment.name, "FIFTEEN_MINUTE");
-    CHECK_STR(s.schema.granularity.query.name, "MINUTE");
+    CHECK_STR(vrv_gran_std_name(&s.schema.granularity.segment), "FIFTEEN_MINUTE");
+    CHECK_STR(vrv_gran_std_name(&s.schema.granularity.query), "MINUTE");
     CHECK(s.schema.granularity.rollup);
     static const char *const excl[] = {"revenue", "price", "count", "timestamp"};
     CHECK_INT(s.schema.dimensions.n_exclusions, 4);
@@ -378,7 +378,7 @@ TEST(kafka_legacy_parser_form)
     CHECK_INT(json_object_size(f), 2);
     const json_t *fields = json_object_get(json_object_get(f, "flattenSpec"), "fields");
     CHECK_STR(json_string_value(json_object_get(json_array_get(fields, 0), "expr")), "$.geo.city");
-    CHECK_STR(ds->granularity.segment.name, "HOUR");
+    CHECK_STR(vrv_gran_std_name(&ds->granularity.segment), "HOUR");
     vrv_spec_supervisor_free(&s);
 }
 
@@ -479,7 +479,7 @@ TEST(kinesis_tutorial_spec)
     CHECK_INT(s.type, VRV_SPEC_KINESIS);
     CHECK_STR(s.id, "KinesisStream");
     CHECK_INT(s.schema.dimensions.n_dims, 23);
-    CHECK_STR(s.schema.granularity.segment.name, "HOUR");
+    CHECK_STR(vrv_gran_std_name(&s.schema.granularity.segment), "HOUR");
     CHECK(!s.schema.granularity.rollup);
     const vrv_spec_stream_io *io = &s.io;
     CHECK_STR(io->stream, "KinesisStream");
@@ -522,7 +522,7 @@ TEST(kinesis_every_field)
     CHECK_INT(ds->dimensions.n_exclusions, 2);
     CHECK_STR(ds->dimensions.exclusions[0], "secret");
     CHECK_STR(ds->dimensions.exclusions[1], "kinesis.timestamp");
-    CHECK_STR(ds->granularity.query.name, "HOUR");
+    CHECK_STR(vrv_gran_std_name(&ds->granularity.query), "HOUR");
     const vrv_spec_stream_io *io = &s.io;
     CHECK_STR(io->stream, "orders-stream");
     CHECK_STR(io->region, "cn-north-1");
@@ -631,15 +631,14 @@ TEST(granularities)
 {
     static const struct {
         const char *seg, *query;
-        vrv_spec_gran_kind seg_kind, query_kind;
+        vrv_gran_kind seg_kind, query_kind;
     } cases[] = {
-        {"\"year\"", "\"quarter\"", VRV_SPEC_GRAN_PERIOD, VRV_SPEC_GRAN_PERIOD},
-        {"\"ALL\"", "\"day\"", VRV_SPEC_GRAN_ALL, VRV_SPEC_GRAN_PERIOD},
+        {"\"year\"", "\"quarter\"", VRV_GRAN_PERIOD, VRV_GRAN_PERIOD},
+        {"\"ALL\"", "\"day\"", VRV_GRAN_ALL, VRV_GRAN_PERIOD},
         {"{\"type\":\"period\",\"period\":\"P1D\",\"timeZone\":\"America/Los_Angeles\"}",
-         "{\"type\":\"duration\",\"duration\":3600000}", VRV_SPEC_GRAN_PERIOD,
-         VRV_SPEC_GRAN_DURATION},
-        {"\"week\"", "{\"type\":\"none\"}", VRV_SPEC_GRAN_PERIOD, VRV_SPEC_GRAN_NONE},
-        {"\"six_hour\"", "\"thirty_minute\"", VRV_SPEC_GRAN_PERIOD, VRV_SPEC_GRAN_PERIOD},
+         "{\"type\":\"duration\",\"duration\":3600000}", VRV_GRAN_PERIOD, VRV_GRAN_DURATION},
+        {"\"week\"", "{\"type\":\"none\"}", VRV_GRAN_PERIOD, VRV_GRAN_NONE},
+        {"\"six_hour\"", "\"thirty_minute\"", VRV_GRAN_PERIOD, VRV_GRAN_PERIOD},
     };
     for (size_t i = 0; i < VRV_ARRAY_LEN(cases); i++) {
         char buf[1024];
@@ -716,8 +715,8 @@ TEST(batch_index_inline)
     CHECK_INT(json_integer_value(json_object_get(b.context, "priority")), 60);
     CHECK_STR(b.schema.timestamp.column, "ts");
     CHECK_STR(b.schema.timestamp.format, "auto");
-    CHECK_STR(b.schema.granularity.segment.name, "MONTH");
-    CHECK_STR(b.schema.granularity.query.name, "DAY");
+    CHECK_STR(vrv_gran_std_name(&b.schema.granularity.segment), "MONTH");
+    CHECK_STR(vrv_gran_std_name(&b.schema.granularity.query), "DAY");
     CHECK_STR(json_string_value(json_object_get(b.input_source.json, "type")), "inline");
     CHECK(b.append_to_existing);
     CHECK(!b.drop_existing);
@@ -736,7 +735,7 @@ TEST(batch_index_parallel_http_hashed)
     vrv_spec_batch b;
     if (!parse_batch("batch_index_parallel_http.json", &b)) return;
     CHECK_STR(b.schema.timestamp.column, "@timestamp");
-    CHECK_STR(b.schema.granularity.segment.name, "WEEK");
+    CHECK_STR(vrv_gran_std_name(&b.schema.granularity.segment), "WEEK");
     /* "2024-01-01/P1M" */
     CHECK_INT(b.schema.granularity.intervals[0].start, 1704067200000LL);
     CHECK_INT(b.schema.granularity.intervals[0].end, 1706745600000LL);

@@ -179,18 +179,21 @@ static const bad_case supervisor_cases[] = {
      "spec.dataSchema.granularitySpec.queryGranularity: must not be coarser than "
      "segmentGranularity"},
     {KDS("'granularitySpec':{'segmentGranularity':'fortnight'}"), E,
-     "spec.dataSchema.granularitySpec.segmentGranularity: unknown granularity 'fortnight'"},
+     "spec.dataSchema.granularitySpec.segmentGranularity: unknown granularity \"fortnight\"; "
+     "expected one of all, none, second, minute, five_minute, ten_minute, fifteen_minute, "
+     "thirty_minute, hour, six_hour, eight_hour, day, week, month, quarter, year"},
     {KDS("'granularitySpec':{'segmentGranularity':7}"), E,
-     "spec.dataSchema.granularitySpec.segmentGranularity: must be a string or an object"},
+     "spec.dataSchema.granularitySpec.segmentGranularity: must be a granularity name or object"},
     {KDS("'granularitySpec':{'segmentGranularity':{'type':'calendar'}}"), E,
-     "spec.dataSchema.granularitySpec.segmentGranularity.type: must be one of period, duration, "
-     "all, none"},
+     "spec.dataSchema.granularitySpec.segmentGranularity.type: unknown granularity type "
+     "\"calendar\"; expected all, none, duration or period"},
     {KDS("'granularitySpec':{'segmentGranularity':{'type':'period'}}"), E,
      "spec.dataSchema.granularitySpec.segmentGranularity.period: required"},
     {KDS("'granularitySpec':{'queryGranularity':{'type':'duration'}}"), E,
      "spec.dataSchema.granularitySpec.queryGranularity.duration: required"},
     {KDS("'granularitySpec':{'queryGranularity':{'type':'duration','duration':0}}"), E,
-     "spec.dataSchema.granularitySpec.queryGranularity.duration: must be >= 1"},
+     "spec.dataSchema.granularitySpec.queryGranularity.duration: duration must be greater than 0, "
+     "got 0"},
     {KDS("'granularitySpec':{'type':'hybrid'}"), E,
      "spec.dataSchema.granularitySpec.type: must be one of uniform, arbitrary"},
     {KDS("'granularitySpec':{'rollup':'perhaps'}"), E,

@@ -243,3 +243,32 @@ TEST(serialisation_round_trip)
         json_decref(in);
     }
 }
+
+/* Granularities are written as Druid writes them: standard names as strings,
+ * other periods and durations as objects. */
+TEST(granularity_serialisation)
+{
+    json_t *j = json_loads(
+        "{\"type\":\"kafka\",\"dataSchema\":{\"dataSource\":\"x\",\"timestampSpec\":{},"
+        "\"granularitySpec\":{\"segmentGranularity\":{\"type\":\"period\",\"period\":\"P1D\","
+        "\"timeZone\":\"America/Los_Angeles\"},\"queryGranularity\":{\"type\":\"duration\","
+        "\"duration\":900000}}},\"ioConfig\":{\"topic\":\"t\",\"inputFormat\":{\"type\":\"json\"},"
+        "\"consumerProperties\":{\"bootstrap.servers\":\"b\"}}}",
+        0, NULL);
+    vrv_spec_supervisor s;
+    vrv_error err;
+    CHECK_INT(vrv_spec_supervisor_parse(j, NULL, &s, &err), 0);
+    json_decref(j);
+    json_t *o = vrv_spec_supervisor_to_json(&s, -1);
+    json_t *want = json_loads(
+        "{\"type\":\"uniform\",\"segmentGranularity\":{\"type\":\"period\",\"period\":\"P1D\","
+        "\"timeZone\":\"America/Los_Angeles\",\"origin\":null},\"queryGranularity\":{\"type\":"
+        "\"duration\",\"duration\":900000,\"origin\":\"1970-01-01T00:00:00.000Z\"},"
+        "\"rollup\":true,\"intervals\":[]}",
+        0, NULL);
+    check_equal(json_object_get(json_object_get(o, "dataSchema"), "granularitySpec"), want,
+                "granularitySpec");
+    json_decref(want);
+    json_decref(o);
+    vrv_spec_supervisor_free(&s);
+}
