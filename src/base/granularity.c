@@ -467,8 +467,9 @@ static vrv_ms from_origin(vrv_ms t, int64_t diff, int64_t step, const vrv_tz *tz
 {
     diff -= diff % step;
     vrv_ms tt = zadd(tz, origin, diff, unit);
-    /* always round down to the previous period (also before the origin) */
-    if (t < tt) tt = zadd(tz, origin, diff - step, unit);
+    /* always round down to the previous period (also before the origin); a
+     * boundary pushed forward by a DST gap can need one more step back */
+    for (int k = 1; t < tt && k <= 3; k++) tt = zadd(tz, origin, diff - k * step, unit);
     return tt;
 }
 
@@ -555,10 +556,7 @@ static vrv_ms period_floor(const vrv_gran *g, vrv_ms t)
     if (p->weeks > 0) {
         if (p->weeks > 1 || g->has_origin) {
             int64_t w = sub_sat(to_local(tz, t), to_local(tz, g->origin)) / VRV_MS_PER_WEEK;
-            w -= w % p->weeks;
-            vrv_ms tt = zadd(tz, g->origin, w * 7, 'D');
-            if (t < tt) tt = zadd(tz, g->origin, (w - p->weeks) * 7, 'D');
-            return tt;
+            return from_origin(t, w * 7, (int64_t)p->weeks * 7, tz, g->origin, 'D');
         }
         /* round to the day, then set the day of week to Monday */
         vrv_ms day = floor_local_day(tz, t, 0);

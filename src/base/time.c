@@ -202,7 +202,7 @@ static inline bool is_frac_sep(const char *s, size_t n, size_t pos)
 /* Joda's TimeZoneOffset parser: sign, two-digit hours, then optionally
  * minutes, seconds and millis, all with separators or none. Returns false
  * (pos untouched) when the text is not an offset. */
-static bool parse_offset(const char *s, size_t n, size_t *pos, int32_t *out)
+bool vrv_time_parse_offset(const char *s, size_t n, size_t *pos, int32_t *out)
 {
     size_t p = *pos;
     if (p < n && (s[p] == 'Z' || s[p] == 'z')) {
@@ -284,6 +284,7 @@ static int parse_general(const char *s, size_t n, unsigned flags, vrv_time_parse
     if (n == 0) return vrv_error_set(err, VRV_EINVAL, "invalid %s \"\": empty", ISO_WHAT);
 
     bool time_only = s[0] == 'T' || s[0] == 't';
+    if (time_only && (flags & VRV_TIME_PARSE_DATE_FIRST)) return malformed(err, ISO_WHAT, s, n, 0);
     if (!time_only) {
         /* date-element: the year, signed, 1-9 digits */
         bool neg = false;
@@ -380,7 +381,7 @@ static int parse_general(const char *s, size_t n, unsigned flags, vrv_time_parse
         return malformed(err, ISO_WHAT, s, n, pos);
     }
     if (pos < n) {
-        if (!parse_offset(s, n, &pos, &offset)) return malformed(err, ISO_WHAT, s, n, pos);
+        if (!vrv_time_parse_offset(s, n, &pos, &offset)) return malformed(err, ISO_WHAT, s, n, pos);
         has_offset = true;
     }
     if (pos != n) return malformed(err, ISO_WHAT, s, n, pos);

@@ -110,6 +110,10 @@ enum {
     /* Also accept a space where ISO wants 'T' between date and time, as
      * Druid's timestampSpec "auto" format does ("2021-03-04 05:06:07"). */
     VRV_TIME_PARSE_SPACE = 1u << 0,
+    /* Require a date first: reject the time-only form "T10:30". This with
+     * VRV_TIME_PARSE_SPACE is the grammar of Druid's timestampSpec "auto"
+     * and of timestamp_parse without a pattern. */
+    VRV_TIME_PARSE_DATE_FIRST = 1u << 1,
 };
 
 /* The result of parsing an instant before a zone is applied: the wall time
@@ -135,6 +139,12 @@ typedef struct vrv_time_parsed {
  * and returns VRV_EINVAL. */
 int vrv_time_parse_local(const char *s, size_t n, unsigned flags, vrv_time_parsed *out,
                          vrv_error *err);
+
+/* Reads an offset at s[*pos] as Joda's ISO parsers do: "Z" (any case), or a
+ * sign and two-digit hours, then optionally minutes, seconds and millis, with
+ * ':' (and '.' or ',') separators or none ("+05:30", "-0800", "+05"). On
+ * success advances *pos and sets *out_ms; otherwise leaves *pos alone. */
+bool vrv_time_parse_offset(const char *s, size_t n, size_t *pos, int32_t *out_ms);
 
 /* vrv_time_parse_local, with a time that has no offset read as UTC (Druid's
  * rule for intervals and ISO timestamps). */

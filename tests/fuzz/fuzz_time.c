@@ -1,6 +1,7 @@
 /*
  * fuzz_time.c — ISO-8601 instant, period and interval parsing, time zone
- * names and granularity JSON must never crash, and what parses must print and
+ * names, granularity JSON, Joda patterns and timestampSpec parsing must never
+ * crash, and what parses must print and
  * parse back to the same value. The first byte picks the parser; the rest is
  * the text.
  */
@@ -9,6 +10,7 @@
 #include <string.h>
 
 #include "base/granularity.h"
+#include "base/joda.h"
 #include "base/time.h"
 #include "base/tz.h"
 
@@ -24,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char *copy = malloc(n ? n : 1);
     memcpy(copy, s, n);
     vrv_error err;
-    switch (mode % 6) {
+    switch (mode % 8) {
     case 0:
     case 1: {
         vrv_ms t, back;
@@ -103,6 +105,42 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             vrv_buf_free(&b);
         }
         json_decref(j);
+        break;
+    }
+    case 6: {
+        /* a Joda pattern, a newline, a text to parse with it */
+        const char *nl = memchr(copy, '\n', n);
+        size_t pn = nl ? (size_t)(nl - copy) : n;
+        vrv_joda *j;
+        if (vrv_joda_compile(copy, pn, &j, &err) == 0) {
+            const char *text = nl ? nl + 1 : "";
+            size_t tn = nl ? n - pn - 1 : 0;
+            const vrv_tz *zones[2] = {vrv_tz_utc(), NULL};
+            if (vrv_tz_get("America/Los_Angeles", 19, &zones[1], NULL)) zones[1] = zones[0];
+            vrv_ms ts[] = {INT64_MIN, VRV_TIME_MIN, -1, 0, 1615716000000LL, INT64_MAX};
+            for (int z = 0; z < 2; z++) {
+                vrv_ms t;
+                (void)vrv_joda_parse(j, text, tn, zones[z], &t, NULL);
+                for (size_t i = 0; i < sizeof ts / sizeof ts[0]; i++) {
+                    vrv_buf b = VRV_BUF_INIT;
+                    vrv_joda_format(j, ts[i], zones[z], &b);
+                    vrv_buf_free(&b);
+                }
+            }
+            vrv_joda_free(j);
+        }
+        break;
+    }
+    case 7: {
+        /* a timestampSpec format chosen by the mode's high bits, then the text */
+        static const char *const formats[] = {"auto",  "iso",  "posix", "millis",
+                                              "micro", "nano", "ruby",  "yyyy-MM-dd HH:mm:ss Z"};
+        vrv_ts_parser p;
+        if (vrv_ts_parser_init(&p, formats[(mode >> 3) & 7], NULL) == 0) {
+            vrv_ms t;
+            (void)vrv_ts_parse_str(&p, copy, n, &t, NULL);
+            vrv_ts_parser_destroy(&p);
+        }
         break;
     }
     }

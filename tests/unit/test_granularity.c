@@ -261,6 +261,14 @@ TEST(gran_origins_and_compounds)
     g = gj("{\"type\":\"period\",\"period\":\"P2W\"}");
     CHECK_STR(start(&g, "2021-03-04T05:06Z"), "2021-03-04T00:00:00.000Z");
     CHECK_STR(start(&g, "2021-03-03T05:06Z"), "2021-02-18T00:00:00.000Z");
+    /* an origin whose wall time falls in a DST gap on some days: that day's
+     * boundary moves past the gap and an instant just before it belongs to
+     * the previous bucket */
+    g = gj("{\"type\":\"period\",\"period\":\"P1D\",\"timeZone\":\"America/Los_Angeles\","
+           "\"origin\":\"4042-01-01T10:00:05Z\"}");
+    CHECK_STR(start(&g, "2021-03-14T10:00:00Z"), "2021-03-13T02:00:05.000-08:00");
+    CHECK_STR(next(&g, "2021-03-14T10:00:00Z"), "2021-03-14T03:00:05.000-07:00");
+    CHECK_STR(start(&g, "2021-03-14T10:00:05Z"), "2021-03-14T03:00:05.000-07:00");
     /* compound periods */
     g = gj("{\"type\":\"period\",\"period\":\"PT1H30M\"}");
     CHECK_STR(start(&g, "2021-03-04T05:06:07Z"), "2021-03-04T04:30:00.000Z");
