@@ -243,9 +243,10 @@ int vrv_meta_publish(vrv_meta *m, const vrv_meta_publish_req *p, vrv_meta_publis
     if (res) {
         memset(res, 0, sizeof *res);
     }
-    if (!p->n_segments && !p->supervisor_id)
+    if (!p->n_segments && !p->supervisor_id && !p->n_drop)
         return vrv_error_set(err, VRV_EINVAL,
                              "publish: nothing to commit (no segments, no supervisor)");
+    if (p->n_drop && !p->drop_ids) return vrv_error_set(err, VRV_EINVAL, "publish.dropIds: missing");
     if (p->n_segments && !p->segments)
         return vrv_error_set(err, VRV_EINVAL, "publish.segments: missing");
     if (p->supervisor_id) {

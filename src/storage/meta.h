@@ -169,10 +169,15 @@ typedef struct vrv_meta_publish_req {
     const char *expected_sha1;   /* the stored commit_metadata_sha1 the row must
                                     have; NULL: no row may exist yet */
     const char *new_metadata;    /* JSON stored when the check passes */
+    const char *const *drop_ids; /* segments marked unused in the same transaction
+                                    (a batch overwrite with dropExisting); unknown
+                                    ids are ignored */
+    size_t n_drop;
 } vrv_meta_publish_req;
 
 typedef struct vrv_meta_publish_result {
     size_t inserted;                 /* segment rows written */
+    size_t dropped;                  /* drop_ids whose used flag went to false */
     vrv_meta_str_list existing;      /* requested ids that were already stored (not
                                         rewritten); filled on success AND on
                                         VRV_ECONFLICT so a replica that lost the race
@@ -300,9 +305,10 @@ void vrv_meta_close(vrv_meta *m);
  *  2. insert every segment whose id is not stored yet (used = true); ids already
  *     stored are listed in res->existing and left as they are;
  *  3. if p->supervisor_id: store new_metadata with its SHA-1 (INSERT, or UPDATE
- *     guarded by the old sha1).
- * Segments must all name the same dataSource; at least one segment or a
- * supervisor_id is required. res may be NULL; otherwise it is reset first and
+ *     guarded by the old sha1);
+ *  4. mark p->drop_ids unused.
+ * Segments must all name the same dataSource; at least one segment, a drop id
+ * or a supervisor_id is required. res may be NULL; otherwise it is reset first and
  * must be released with vrv_meta_publish_result_free. */
 int vrv_meta_publish(vrv_meta *m, const vrv_meta_publish_req *p, vrv_meta_publish_result *res,
                      vrv_error *err);

@@ -416,6 +416,18 @@ static int publish_body(meta_sqlite *s, const vrv_meta_publish_req *p, vrv_meta_
         if ((rc = insert_segment(s, &segs[i], now, err)) < 0) return rc;
         res->inserted++;
     }
+    for (size_t i = 0; i < p->n_drop; i++) {
+        sqlite3_stmt *st;
+        if ((rc = sq_prep(s, &st,
+                          "UPDATE druid_segments SET used = 0, used_status_last_updated = ?"
+                          " WHERE id = ? AND used <> 0",
+                          err)) < 0)
+            return rc;
+        bind_text(st, 1, now);
+        bind_text(st, 2, p->drop_ids[i]);
+        if ((rc = sq_run(s, st, err)) < 0) return rc;
+        res->dropped += (size_t)sqlite3_changes(s->db);
+    }
 
     if (p->supervisor_id) {
         char sha1[VRV_SHA1_HEX_LEN + 1];
@@ -488,7 +500,7 @@ static int sq_publish(vrv_meta *m, const vrv_meta_publish_req *p, vrv_meta_publi
     if ((rc = txn_begin(s, true, err)) < 0) goto out;
     rc = publish_body(s, p, segs, res, err);
     rc = txn_end(s, rc, err);
-    if (rc < 0) res->inserted = 0;
+    if (rc < 0) res->inserted = res->dropped = 0;
 out:
     for (size_t i = 0; i < parsed; i++) vrv_meta_segment_clear(&segs[i]);
     free(segs);

@@ -1235,3 +1235,49 @@ TEST(corrupt_database)
     CHECK_INT(rc, VRV_EIO);
     CHECK(strstr(err.msg, "corrupt") != NULL);
 }
+
+TEST(publish_drops_in_same_transaction)
+{
+    vrv_meta *m = open_store("drop.db");
+    vrv_error err = {0};
+    char *a = seg_json("wiki", D1, D2, V1, 0, 1);
+    char *b = seg_json("wiki", D2, D3, V1, 0, 1);
+    char *c = seg_json("wiki", D1, D2, V2, 0, 1);
+    const char *old[] = {a, b};
+    CHECK_INT(vrv_meta_segments_insert(m, old, 2, NULL, &err), 0);
+    /* A reindex of D1 at V2 that also drops D2's segment (dropExisting). */
+    const char *segs[] = {c};
+    const char *drop[] = {"wiki_" D2 "_" D3 "_" V1, "wiki_unknown"};
+    vrv_meta_publish_req p = {.segments = segs, .n_segments = 1, .drop_ids = drop, .n_drop = 2};
+    vrv_meta_publish_result res;
+    CHECK_INT(vrv_meta_publish(m, &p, &res, &err), 0);
+    CHECK_INT(res.inserted, 1);
+    CHECK_INT(res.dropped, 1);
+    vrv_meta_publish_result_free(&res);
+    vrv_meta_segment_list l = {0};
+    CHECK_INT(vrv_meta_segments_query(m, "wiki", VRV_META_MIN_MS, VRV_META_MAX_MS, true, &l, &err),
+              0);
+    CHECK_INT(l.n, 2);
+    CHECK_STR(l.v[0].id, "wiki_" D1 "_" D2 "_" V1);
+    CHECK_STR(l.v[1].id, "wiki_" D1 "_" D2 "_" V2);
+    vrv_meta_segment_list_free(&l);
+    /* Only drops: allowed. A failing publish drops nothing. */
+    const char *drop2[] = {"wiki_" D1 "_" D2 "_" V1};
+    vrv_meta_publish_req p2 = {.drop_ids = drop2, .n_drop = 1};
+    CHECK_INT(vrv_meta_publish(m, &p2, &res, &err), 0);
+    CHECK_INT(res.dropped, 1);
+    vrv_meta_publish_result_free(&res);
+    const char *bad[] = {"{}"};
+    const char *drop3[] = {"wiki_" D1 "_" D2 "_" V2};
+    vrv_meta_publish_req p3 = {.segments = bad, .n_segments = 1, .drop_ids = drop3, .n_drop = 1};
+    CHECK(vrv_meta_publish(m, &p3, &res, &err) < 0);
+    vrv_meta_publish_result_free(&res);
+    CHECK_INT(vrv_meta_segments_query(m, "wiki", VRV_META_MIN_MS, VRV_META_MAX_MS, true, &l, &err),
+              0);
+    CHECK_INT(l.n, 1);
+    vrv_meta_segment_list_free(&l);
+    free(a);
+    free(b);
+    free(c);
+    vrv_meta_close(m);
+}
