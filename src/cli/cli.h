@@ -10,5 +10,6 @@
 
 int vrv_cmd_version(int argc, char **argv);
 int vrv_cmd_gen(int argc, char **argv);
+int vrv_cmd_server(int argc, char **argv);
 
 #endif

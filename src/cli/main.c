@@ -16,6 +16,7 @@ typedef struct verb {
 
 static const verb verbs[] = {
     {"gen", vrv_cmd_gen, "write a synthetic event stream (JSON lines)"},
+    {"server", vrv_cmd_server, "run a server with every role (overlord, coordinator, broker, historical)"},
     {"version", vrv_cmd_version, "print version information"},
 };
 
