@@ -232,16 +232,6 @@ static json_t *build_payload(const json_t *task, const char *id, const char *gro
     return p;
 }
 
-/* The segment granularity of a parsed batch spec. */
-static int spec_segment_gran(const vrv_spec_batch *b, vrv_gran *g, vrv_error *err)
-{
-    if (b->schema.granularity.segment.json)
-        return vrv_gran_from_json(b->schema.granularity.segment.json,
-                                  "spec.dataSchema.granularitySpec.segmentGranularity", g, err);
-    *g = vrv_gran_standard(VRV_GRAN_STD_DAY);
-    return 0;
-}
-
 /* The intervals an overwriting task locks before it starts: its input
  * intervals widened to whole segment-granularity buckets, condensed. */
 static int lock_intervals(const vrv_spec_batch *b, vrv_interval **out, size_t *n, vrv_error *err)
@@ -250,9 +240,8 @@ static int lock_intervals(const vrv_spec_batch *b, vrv_interval **out, size_t *n
     *n = 0;
     const vrv_spec_granularity *gs = &b->schema.granularity;
     if (b->append_to_existing || gs->n_intervals == 0) return 0;
-    vrv_gran g;
-    int rc = spec_segment_gran(b, &g, err);
-    if (rc < 0) return rc;
+    (void)err;
+    const vrv_gran g = gs->segment;
     vrv_interval *ivs = vrv_malloc(gs->n_intervals * sizeof *ivs);
     for (size_t i = 0; i < gs->n_intervals; i++) {
         vrv_interval iv = gs->intervals[i];
