@@ -22,6 +22,7 @@
 #endif
 
 #include "base/mem.h"
+#include "base/numfmt.h"
 #include "json/jwriter.h"
 #include "json/utf8.h"
 
@@ -1405,4 +1406,50 @@ text:
     out->u.s = vrv_arena_memdup(arena, b.data, b.len);
     out->len = (uint32_t)b.len;
     vrv_buf_free(&b);
+}
+
+void vrv_jnode_java_string(const vrv_jnode *n, vrv_buf *out)
+{
+    char tmp[VRV_NUMFMT_MAX];
+    switch ((vrv_jkind)n->kind) {
+    case VRV_J_NULL: vrv_buf_puts(out, "null"); return;
+    case VRV_J_BOOL: vrv_buf_puts(out, n->u.l ? "true" : "false"); return;
+    case VRV_J_LONG: vrv_buf_append(out, tmp, vrv_fmt_long(n->u.l, tmp)); return;
+    case VRV_J_DOUBLE: vrv_buf_append(out, tmp, vrv_fmt_double(n->u.d, tmp)); return;
+    case VRV_J_STRING: vrv_buf_append(out, n->u.s, n->n); return;
+    case VRV_J_ARRAY:
+        vrv_buf_putc(out, '[');
+        for (uint32_t i = 0; i < n->n; i++) {
+            if (i) vrv_buf_puts(out, ", ");
+            vrv_jnode_java_string(&n->u.items[i], out);
+        }
+        vrv_buf_putc(out, ']');
+        return;
+    case VRV_J_OBJECT: {
+        vrv_buf_putc(out, '{');
+        bool any = false;
+        for (uint32_t i = 0; i < n->n; i++) {
+            bool first = true; /* a duplicate key keeps its first place, last value */
+            for (uint32_t j = 0; j < i && first; j++) first = !vrv_str_eq(n->keys[j], n->keys[i]);
+            if (!first) continue;
+            if (any) vrv_buf_puts(out, ", ");
+            any = true;
+            vrv_buf_append(out, n->keys[i].p, n->keys[i].n);
+            vrv_buf_putc(out, '=');
+            vrv_jnode_java_string(vrv_jnode_get(n, n->keys[i].p, n->keys[i].n), out);
+        }
+        vrv_buf_putc(out, '}');
+        return;
+    }
+    }
+}
+
+int vrv_json_java_string(unsigned features, const char *json, size_t len, vrv_arena *arena,
+                         vrv_buf *out, vrv_error *err)
+{
+    vrv_jnode *n;
+    int rc = vrv_scan_dom(features, json, len, arena, &n, err);
+    if (rc) return rc;
+    vrv_jnode_java_string(n, out);
+    return VRV_OK;
 }

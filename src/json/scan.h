@@ -22,7 +22,9 @@
  *   null, absent      VRV_V_NULL
  *   array of scalars  VRV_V_ARRAY, elements converted as above, in the arena
  *   object, or array  VRV_V_JSON: the raw text of the value, a slice of the input
- *   holding a container
+ *   holding a container (a nested column keeps it as JSON; a string dimension
+ *                     stores what Druid's String.valueOf of the converted Map or
+ *                     List gives, which vrv_json_java_string produces)
  *
  * Duplicate keys: the last one wins (Jackson's tree model); in discovery the
  * key keeps its first position. Nesting deeper than VRV_SCAN_MAX_DEPTH is an
@@ -39,6 +41,7 @@
 #define VRV_SCAN_H
 
 #include "base/arena.h"
+#include "base/buf.h"
 #include "base/error.h"
 #include "base/str.h"
 #include "base/value.h"
@@ -166,5 +169,17 @@ const vrv_jnode *vrv_jnode_get(const vrv_jnode *obj, const char *key, size_t len
  * of scalars become VRV_V_ARRAY (elements in arena), containers VRV_V_JSON
  * with their source text. */
 void vrv_jnode_to_value(const vrv_jnode *n, vrv_value *out, vrv_arena *arena);
+
+/* Appends to out the text Druid gives a nested value where it needs a string
+ * (a string dimension fed an object or a list holding one): Java's toString of
+ * the converted value, LinkedHashMap and ArrayList style, e.g.
+ * {"a":{"b":[1,2.5,"x",null]}} -> {a={b=[1, 2.5, x, null]}}. Numbers print as
+ * Java Long / Double do, strings without quotes. */
+void vrv_jnode_java_string(const vrv_jnode *n, vrv_buf *out);
+
+/* The same for JSON text (a VRV_V_JSON value): parses it into arena with the
+ * given features. Returns VRV_OK or VRV_EINVAL (err set) for malformed text. */
+int vrv_json_java_string(unsigned features, const char *json, size_t len, vrv_arena *arena,
+                         vrv_buf *out, vrv_error *err);
 
 #endif

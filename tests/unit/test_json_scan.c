@@ -457,3 +457,22 @@ TEST(features)
     CHECK_STR(f.err.msg, "byte 7: unterminated comment");
     fx_free(&f);
 }
+
+TEST(java_string_of_nested_values)
+{
+    vrv_arena a;
+    vrv_arena_init(&a, 0);
+    vrv_buf b = VRV_BUF_INIT;
+    vrv_error err;
+    const char *in = "{\"a\":{\"b\":[1,2.5,\"x y\",null,true]},\"e\":{},\"l\":[],\"d\":1,"
+                     "\"d\":1e7,\"s\":\"\\u00e9\"}";
+    CHECK_INT(vrv_json_java_string(0, in, strlen(in), &a, &b, &err), 0);
+    CHECK_STR(b.data, "{a={b=[1, 2.5, x y, null, true]}, e={}, l=[], d=1.0E7, s=\xc3\xa9}");
+    vrv_buf_reset(&b);
+    CHECK_INT(vrv_json_java_string(0, "[{\"k\":-0.0}]", 12, &a, &b, &err), 0);
+    CHECK_STR(b.data, "[{k=-0.0}]");
+    vrv_buf_reset(&b);
+    CHECK_INT(vrv_json_java_string(0, "{\"k\":", 5, &a, &b, &err), VRV_EINVAL);
+    vrv_buf_free(&b);
+    vrv_arena_destroy(&a);
+}
