@@ -15,6 +15,7 @@
 #include "agg/quantiles.h"
 #include "agg/theta.h"
 #include "base/mem.h"
+#include "expr/expr.h"
 
 static const char *pa_names[VRV_PA_TYPE_COUNT_] = {
     [VRV_PA_ARITHMETIC] = "arithmetic",
@@ -219,10 +220,25 @@ static int parse_into(const json_t *j, const char *path, bool top, vrv_postagg *
     case VRV_PA_DOUBLE_LEAST:
     case VRV_PA_LONG_GREATEST:
     case VRV_PA_LONG_LEAST: return parse_fields(j, path, 1, pa, err);
-    case VRV_PA_EXPRESSION:
+    case VRV_PA_EXPRESSION: {
         if ((rc = opt_string(j, "expression", path, true, &pa->expression, err))) return rc;
         if ((rc = opt_string(j, "ordering", path, false, &pa->ordering, err))) return rc;
-        return opt_string(j, "outputType", path, false, &pa->output_type, err);
+        if ((rc = opt_string(j, "outputType", path, false, &pa->output_type, err))) return rc;
+        vrv_ctype ot;
+        if (pa->output_type && !vrv_ctype_parse(pa->output_type, &ot))
+            return vrv_error_set(err, VRV_EINVAL, "%s.outputType: unknown type '%s'", path,
+                                 pa->output_type);
+        if ((rc = vrv_expr_parse(pa->expression, strlen(pa->expression), &pa->expr, err)))
+            return vrv_error_prefix(err, "%s.expression", path);
+        size_t n = vrv_expr_ninputs(pa->expr);
+        pa->expr_inputs = vrv_calloc(n ? n : 1, sizeof *pa->expr_inputs);
+        for (size_t i = 0; i < n; i++) {
+            vrv_str in = vrv_expr_input(pa->expr, i);
+            pa->expr_inputs[i] = vrv_strndup(in.p, in.n);
+        }
+        pa->nexpr_inputs = n;
+        return 0;
+    }
     case VRV_PA_THETA_ESTIMATE:
         if ((rc = opt_int(j, "errorBoundsStdDev", path, 1, 1, 3, &pa->num_std_dev,
                           &pa->has_error_bounds, err)))
@@ -341,6 +357,9 @@ void vrv_postagg_free(vrv_postagg *pa)
     vrv_postagg_free(pa->field);
     free(pa->ordering);
     free(pa->expression);
+    vrv_expr_free(pa->expr);
+    for (size_t i = 0; i < pa->nexpr_inputs; i++) free(pa->expr_inputs[i]);
+    free(pa->expr_inputs);
     free(pa->output_type);
     free(pa->points);
     free(pa);
@@ -357,6 +376,7 @@ static void push_name(const char ***names, size_t *n, const char *s)
 void vrv_postagg_deps(const vrv_postagg *pa, const char ***names, size_t *n)
 {
     if (pa->field_name) push_name(names, n, pa->field_name);
+    for (size_t i = 0; i < pa->nexpr_inputs; i++) push_name(names, n, pa->expr_inputs[i]);
     if (pa->field) vrv_postagg_deps(pa->field, names, n);
     for (size_t i = 0; i < pa->nfields; i++) vrv_postagg_deps(pa->fields[i], names, n);
 }
@@ -753,6 +773,80 @@ static int eval_fields_numeric(const vrv_postagg *pa, const vrv_postagg_ctx *ctx
     return 0;
 }
 
+static int resolve_input(void *ud, vrv_str name, vrv_expr_binding *out, vrv_error *err)
+{
+    const vrv_postagg *pa = ud;
+    VRV_UNUSED(err);
+    out->slot = -1;
+    out->typed = false;
+    for (size_t i = 0; i < pa->nexpr_inputs; i++) {
+        if (vrv_str_eq_c(name, pa->expr_inputs[i])) {
+            out->slot = (int32_t)i;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* A copy of v whose strings and arrays live in arena. */
+static vrv_value value_to_arena(const vrv_value *v, vrv_arena *a)
+{
+    vrv_value r = *v;
+    if (v->type == VRV_V_STRING || v->type == VRV_V_JSON) {
+        r.u.s = vrv_arena_strndup(a, v->u.s, v->len);
+    } else if (v->type == VRV_V_ARRAY) {
+        vrv_value *el = vrv_arena_alloc(a, (v->len ? v->len : 1) * sizeof *el);
+        for (uint32_t i = 0; i < v->len; i++) el[i] = value_to_arena(&v->u.a[i], a);
+        r.u.a = el;
+    }
+    return r;
+}
+
+/* outputType casts the result, as Druid's ExpressionPostAggregator does. */
+static vrv_value cast_output(const vrv_postagg *pa, const vrv_value *v, vrv_arena *a)
+{
+    vrv_ctype t;
+    if (!pa->output_type || !vrv_ctype_parse(pa->output_type, &t) || v->type == VRV_V_NULL)
+        return *v;
+    int64_t l;
+    double d;
+    vrv_str s;
+    switch (t) {
+    case VRV_C_LONG: return vrv_expr_to_long(v, &l) ? vrv_long(l) : vrv_null();
+    case VRV_C_DOUBLE: return vrv_expr_to_double(v, &d) ? vrv_double(d) : vrv_null();
+    case VRV_C_FLOAT: return vrv_expr_to_double(v, &d) ? vrv_float((float)d) : vrv_null();
+    case VRV_C_STRING: return vrv_expr_to_string(v, a, &s) ? vrv_string(s.p, s.n) : vrv_null();
+    default: return *v;
+    }
+}
+
+static int eval_expression(const vrv_postagg *pa, const vrv_postagg_ctx *ctx, vrv_value *out,
+                           vrv_error *err)
+{
+    if (ctx->eval_expr) return ctx->eval_expr(ctx->ud, pa, ctx->arena, out, err);
+    vrv_expr_prog *prog = NULL;
+    int rc = vrv_expr_bind(pa->expr, resolve_input, (void *)pa, &prog, err);
+    if (rc) return vrv_error_prefix(err, "post-aggregator '%s'", pa_label(pa));
+    size_t n = pa->nexpr_inputs;
+    vrv_value *slots = vrv_arena_alloc(ctx->arena, (n ? n : 1) * sizeof *slots);
+    for (size_t i = 0; i < n; i++) {
+        slots[i] = lookup(ctx, pa->expr_inputs[i]);
+        const vrv_agg_spec *s = ctx->agg_spec ? ctx->agg_spec(ctx->ud, pa->expr_inputs[i]) : NULL;
+        if (s) slots[i] = vrv_agg_finalize_value(s, &slots[i], ctx->arena);
+    }
+    vrv_value v;
+    rc = vrv_expr_eval(prog, slots, ctx->arena, &v, err);
+    if (rc) {
+        vrv_error_prefix(err, "post-aggregator '%s'", pa_label(pa));
+    } else {
+        /* the result may point into prog, which goes now */
+        v = value_to_arena(&v, ctx->arena);
+        *out = cast_output(pa, &v, ctx->arena);
+    }
+    vrv_expr_prog_free(prog);
+    return rc;
+}
+
 int vrv_postagg_eval(const vrv_postagg *pa, const vrv_postagg_ctx *ctx, vrv_value *out,
                      vrv_error *err)
 {
@@ -792,12 +886,7 @@ int vrv_postagg_eval(const vrv_postagg *pa, const vrv_postagg_ctx *ctx, vrv_valu
         return 0;
     }
     case VRV_PA_CONSTANT: *out = pa->constant; return 0;
-    case VRV_PA_EXPRESSION:
-        if (!ctx->eval_expr)
-            return vrv_error_set(err, VRV_EINVAL,
-                                 "post-aggregator '%s' (expression): no expression evaluator",
-                                 pa_label(pa));
-        return ctx->eval_expr(ctx->ud, pa, ctx->arena, out, err);
+    case VRV_PA_EXPRESSION: return eval_expression(pa, ctx, out, err);
     case VRV_PA_THETA_ESTIMATE:
     case VRV_PA_THETA_SET_OP: return eval_theta(pa, ctx, out, err);
     case VRV_PA_HLLSK_ESTIMATE:
@@ -814,6 +903,28 @@ static bool coltype(vrv_ctype t, const char *cx, vrv_agg_coltype *out)
 {
     out->type = t;
     out->complex = cx;
+    return true;
+}
+
+typedef struct expr_types {
+    const vrv_agg_spec *(*agg_spec)(void *ud, const char *name);
+    void *ud;
+} expr_types;
+
+/* An expression reads aggregators' finalized values. */
+static bool expr_input_type(void *ctx, vrv_str name, vrv_ctype *out)
+{
+    const expr_types *et = ctx;
+    if (!et->agg_spec) return false;
+    char buf[256];
+    if (name.n >= sizeof buf) return false;
+    memcpy(buf, name.p, name.n);
+    buf[name.n] = '\0';
+    const vrv_agg_spec *s = et->agg_spec(et->ud, buf);
+    if (!s) return false;
+    vrv_agg_coltype t = vrv_agg_finalized_type(s);
+    if (t.type == VRV_C_COMPLEX || t.type == VRV_C_JSON) return false;
+    *out = t.type;
     return true;
 }
 
@@ -844,9 +955,12 @@ bool vrv_postagg_output_type(const vrv_postagg *pa,
     case VRV_PA_HYPER_UNIQUE_CARDINALITY:
         if (s) s = vrv_agg_unwrap(s);
         return coltype(s && s->round ? VRV_C_LONG : VRV_C_DOUBLE, NULL, out);
-    case VRV_PA_EXPRESSION:
+    case VRV_PA_EXPRESSION: {
         out->complex = NULL;
-        return pa->output_type && vrv_ctype_parse(pa->output_type, &out->type);
+        if (pa->output_type) return vrv_ctype_parse(pa->output_type, &out->type);
+        expr_types et = {agg_spec, ud};
+        return vrv_expr_output_type(pa->expr, expr_input_type, &et, &out->type);
+    }
     case VRV_PA_THETA_ESTIMATE:
         return coltype(pa->has_error_bounds ? VRV_C_JSON : VRV_C_DOUBLE, NULL, out);
     case VRV_PA_THETA_SET_OP: return coltype(VRV_C_COMPLEX, "thetaSketch", out);

@@ -5,8 +5,9 @@
  * A post-aggregator reads the row through a lookup callback: by name, the
  * aggregators' intermediate values (numbers, or complex values as agg.h
  * describes) and the results of earlier post-aggregators. It never reads
- * columns. `expression` post-aggregators are evaluated by a caller-supplied
- * callback (the expression language lives in src/expr).
+ * columns. `expression` post-aggregators are evaluated with src/expr over the
+ * finalized values of the names they read (as Druid decorates them with the
+ * aggregators' finalizers), unless the caller supplies its own evaluator.
  *
  * Result types: arithmetic, doubleGreatest/Least, thetaSketchEstimate, the
  * quantile/rank post-aggregators -> DOUBLE (NaN for an empty sketch);
@@ -62,6 +63,8 @@ typedef enum vrv_postagg_fn {
     VRV_PA_FN_POW,
 } vrv_postagg_fn;
 
+struct vrv_expr;
+
 typedef enum vrv_theta_func { VRV_THETA_UNION = 0, VRV_THETA_INTERSECT, VRV_THETA_NOT } vrv_theta_func;
 
 typedef struct vrv_postagg {
@@ -74,7 +77,10 @@ typedef struct vrv_postagg {
     vrv_postagg_fn fn;          /* arithmetic */
     char *ordering;             /* arithmetic / expression `ordering`, NULL when absent */
     vrv_value constant;         /* constant: LONG or DOUBLE */
-    char *expression;           /* expression */
+    char *expression;           /* expression: its text */
+    struct vrv_expr *expr;      /* expression: parsed (src/expr), owned */
+    char **expr_inputs;         /* expression: the names it reads, owned */
+    size_t nexpr_inputs;
     char *output_type;          /* expression `outputType`, NULL when absent */
     vrv_theta_func func;        /* thetaSketchSetOp */
     uint32_t size;              /* thetaSketchSetOp, default 16384 */
@@ -101,8 +107,7 @@ void vrv_postagg_free(vrv_postagg *pa);
  * Queries.prepareAggregations: each may read only the names in known[] (the
  * dimensions' output names and the aggregators) and earlier post-aggregators
  * ("Missing fields [[x]] for postAggregator [p]"), and no output name may be
- * repeated ("[p] already defined"). An expression post-aggregator's inputs
- * are not checked here (they need src/expr). */
+ * repeated ("[p] already defined"). */
 typedef struct vrv_postagg_list {
     vrv_postagg **v;
     size_t n;
@@ -132,8 +137,8 @@ typedef struct vrv_postagg_ctx {
     /* The aggregator spec named name, or NULL when name is not an aggregator
      * (finalizingFieldAccess, hyperUniqueCardinality's round). May be NULL. */
     const vrv_agg_spec *(*agg_spec)(void *ud, const char *name);
-    /* Evaluates an `expression` post-aggregator over the row; may be NULL,
-     * which makes such post-aggregators an error. */
+    /* Evaluates an `expression` post-aggregator over the row; may be NULL
+     * (the usual case): src/expr evaluates it then. */
     int (*eval_expr)(void *ud, const vrv_postagg *pa, vrv_arena *arena, vrv_value *out,
                      vrv_error *err);
     void *ud;

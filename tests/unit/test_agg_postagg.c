@@ -177,9 +177,6 @@ TEST(constants_access_greatest_least)
     vrv_error err;
     eval_js(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"y\"}", VRV_EINVAL, &err);
     CHECK_STR(err.msg, "cannot evaluate 'y'");
-    e.ctx.eval_expr = NULL;
-    eval_js(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"x * 2\"}", VRV_EINVAL, &err);
-    CHECK_STR(err.msg, "post-aggregator 'e' (expression): no expression evaluator");
     vrv_arena_destroy(&e.arena);
 }
 
@@ -475,7 +472,9 @@ TEST(output_types)
     expect_type("{\"type\":\"expression\",\"name\":\"x\",\"expression\":\"c\",\"outputType\":"
                 "\"DOUBLE\"}",
                 &row, true, VRV_C_DOUBLE);
-    expect_type("{\"type\":\"expression\",\"name\":\"x\",\"expression\":\"c\"}", &row, false,
+    expect_type("{\"type\":\"expression\",\"name\":\"x\",\"expression\":\"c\"}", &row, true,
+                VRV_C_LONG);
+    expect_type("{\"type\":\"expression\",\"name\":\"x\",\"expression\":\"other\"}", &row, false,
                 VRV_C_LONG);
     expect_type("{\"type\":\"quantilesDoublesSketchToCDF\",\"name\":\"x\",\"splitPoints\":[1],"
                 "\"field\":{\"type\":\"fieldAccess\",\"fieldName\":\"q\"}}",
@@ -523,4 +522,61 @@ TEST(post_aggregation_list_validation)
     CHECK_INT(vrv_postagg_parse_list(j, "postAggregations", known, 3, &l, &err), VRV_EINVAL);
     CHECK_STR(err.msg, "[count] already defined");
     json_decref(j);
+}
+
+TEST(expression_post_aggregator)
+{
+    tenv e;
+    env_init(&e);
+    e.ctx.eval_expr = NULL; /* src/expr evaluates */
+    vrv_agg_spec *u = tspec("{\"type\":\"hyperUnique\",\"name\":\"u\",\"fieldName\":\"user\"}");
+    vrv_agg_spec *q = tspec("{\"type\":\"longSum\",\"name\":\"a\",\"fieldName\":\"v\"}");
+    tstate st;
+    fill(u, &st, 1, 9);
+    row_put(&e.row, "a", vrv_long(7), q);
+    row_put(&e.row, "b", vrv_long(2), NULL);
+    row_put(&e.row, "u", vrv_agg_get(u, st.b), u);
+    row_put(&e.row, "s", tstr("x"), NULL);
+    /* long / long is integer division here, unlike arithmetic */
+    CHECK_VAL(EVAL_OK(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"a / b\"}"),
+              VRV_V_LONG, "3");
+    CHECK_VAL(EVAL_OK(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"a / b\","
+                          "\"outputType\":\"DOUBLE\"}"),
+              VRV_V_DOUBLE, "3.0");
+    /* aggregators are read finalized: the sketch's estimate */
+    CHECK_VAL(EVAL_OK(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"u + 1\"}"),
+              VRV_V_DOUBLE, "10.0");
+    CHECK_VAL(EVAL_OK(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":"
+                          "\"concat(s, 'y', missing)\"}"),
+              VRV_V_NULL, "null");
+    CHECK_VAL(EVAL_OK(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"upper(s) + 'z'\"}"),
+              VRV_V_STRING, "Xz");
+    vrv_error err;
+    eval_js(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"a / 0\"}", VRV_EINVAL, &err);
+    CHECK(strncmp(err.msg, "post-aggregator 'e': ", 21) == 0);
+    eval_js(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"a +\"}", VRV_EINVAL, &err);
+    CHECK(strncmp(err.msg, "postAggregations[0].expression: expression 'a +'", 48) == 0);
+    eval_js(&e, "{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"a\",\"outputType\":\"BLOB\"}",
+            VRV_EINVAL, &err);
+    CHECK_STR(err.msg, "postAggregations[0].outputType: unknown type 'BLOB'");
+    /* its inputs count as dependencies */
+    const char *known[] = {"a"};
+    vrv_postagg_list l;
+    json_t *j = json_loads("[{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"a * zz\"}]", 0, NULL);
+    CHECK_INT(vrv_postagg_parse_list(j, "postAggregations", known, 1, &l, &err), VRV_EINVAL);
+    CHECK_STR(err.msg, "Missing fields [[zz]] for postAggregator [e]");
+    json_decref(j);
+    /* its type: from the finalized aggregator types */
+    json_t *pj = json_loads("{\"type\":\"expression\",\"name\":\"e\",\"expression\":\"a * 2\"}", 0, NULL);
+    vrv_postagg *pa;
+    CHECK_INT(vrv_postagg_parse(pj, "p", true, &pa, NULL), 0);
+    vrv_agg_coltype t;
+    CHECK(vrv_postagg_output_type(pa, row_spec, &e.row, &t));
+    CHECK_INT(t.type, VRV_C_LONG);
+    vrv_postagg_free(pa);
+    json_decref(pj);
+    vrv_agg_destroy(u, st.b);
+    vrv_agg_spec_free(u);
+    vrv_agg_spec_free(q);
+    vrv_arena_destroy(&e.arena);
 }
