@@ -53,7 +53,9 @@ void vrv_expr_free(vrv_expr *e);
 const char *vrv_expr_text(const vrv_expr *e);
 
 /* The distinct column names the expression reads (identifiers that are not
- * lambda parameters), in order of first appearance. Slices point into e. */
+ * lambda parameters), in order of first appearance: *n of them. The array and
+ * the slices point into e. */
+const vrv_str *vrv_expr_inputs(const vrv_expr *e, size_t *n);
 size_t vrv_expr_ninputs(const vrv_expr *e);
 vrv_str vrv_expr_input(const vrv_expr *e, size_t i);
 

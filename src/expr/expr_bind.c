@@ -211,6 +211,7 @@ void vrv_expr_prog_free(vrv_expr_prog *p)
 {
     if (!p) return;
     for (expr_cleanup *c = p->cleanups; c; c = c->next) c->fn(c->p);
+    for (size_t i = 0; i < VRV_ARRAY_LEN(p->scratch); i++) vrv_buf_free(&p->scratch[i]);
     vrv_arena_destroy(&p->arena);
     free(p);
 }

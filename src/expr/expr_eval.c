@@ -48,6 +48,25 @@ bool expr_too_long(expr_eval *c, size_t bytes)
     return true;
 }
 
+vrv_buf *expr_scratch(expr_eval *c)
+{
+    vrv_expr_prog *p = c->prog;
+    assert(p->scratch_used < VRV_ARRAY_LEN(p->scratch));
+    vrv_buf *b = &p->scratch[p->scratch_used++];
+    vrv_buf_reset(b);
+    return b;
+}
+
+void expr_scratch_release(expr_eval *c, vrv_buf *b)
+{
+    vrv_expr_prog *p = c->prog;
+    assert(p->scratch_used > 0 && b == &p->scratch[p->scratch_used - 1]);
+    VRV_UNUSED(b);
+    /* Very large buffers are not kept between rows. */
+    if (b->cap > (1u << 20)) vrv_buf_free(b);
+    p->scratch_used--;
+}
+
 vrv_value expr_eval_lit(const expr_pnode *n, expr_eval *c)
 {
     VRV_UNUSED(c);
@@ -352,6 +371,7 @@ int vrv_expr_eval(vrv_expr_prog *p, const vrv_value *slots, vrv_arena *arena, vr
 {
     expr_eval c = {.slots = slots, .slots_len = p->nslots, .arena = arena, .prog = p, .err = err,
                    .arena_base = arena->total};
+    p->scratch_used = 0;
     if (p->nwork > p->nslots) {
         c.slots = expr_work_slots(&c);
         c.slots_len = p->nwork;

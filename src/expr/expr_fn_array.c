@@ -345,19 +345,18 @@ static vrv_value fn_array_to_string(const expr_pnode *n, expr_eval *c)
     if (!have || (len == 1 && el[0].type == VRV_V_NULL)) return vrv_null();
     vrv_str d;
     if (!expr_as_str(&dv, c->arena, &d)) d = vrv_str_make("", 0);
-    vrv_buf b = VRV_BUF_INIT;
+    vrv_buf *b = expr_scratch(c);
+    vrv_value r = vrv_null();
     for (size_t i = 0; i < len; i++) {
         vrv_str s;
-        if (i) vrv_buf_append(&b, d.p, d.n);
-        if (expr_as_str(&el[i], c->arena, &s)) vrv_buf_append(&b, s.p, s.n);
-        else vrv_buf_puts(&b, "null"); /* String.valueOf(null) */
-        if (expr_too_long(c, b.len)) {
-            vrv_buf_free(&b);
-            return vrv_null();
-        }
+        if (i) vrv_buf_append(b, d.p, d.n);
+        if (expr_as_str(&el[i], c->arena, &s)) vrv_buf_append(b, s.p, s.n);
+        else vrv_buf_puts(b, "null"); /* String.valueOf(null) */
+        if (expr_too_long(c, b->len)) goto done;
     }
-    vrv_value r = expr_str_dup(c->arena, b.data ? b.data : "", b.len);
-    vrv_buf_free(&b);
+    r = expr_str_dup(c->arena, b->data ? b->data : "", b->len);
+done:
+    expr_scratch_release(c, b);
     return r;
 }
 
@@ -388,22 +387,37 @@ static int split_prepare(expr_pnode *n, expr_bind *b, vrv_error *err)
 /* String.split(regex) (limit 0): the pieces between matches; a zero-width
  * match at the very start makes no leading empty piece; no match at all gives
  * the whole string; trailing empty pieces are dropped. */
+/* A growable array of values in the arena (the old block stays behind). */
+typedef struct value_list {
+    vrv_value *v;
+    size_t n, cap;
+} value_list;
+
+static void list_push(expr_eval *c, value_list *l, vrv_value x)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        vrv_value *g = vrv_arena_alloc(c->arena, cap * sizeof *g);
+        if (l->n) memcpy(g, l->v, l->n * sizeof *g);
+        l->v = g;
+        l->cap = cap;
+    }
+    l->v[l->n++] = x;
+}
+
 static vrv_value java_split(expr_eval *c, vrv_regex *re, vrv_str s)
 {
-    VRV_VEC(vrv_value) pieces = {0};
+    value_list pieces = {0};
     size_t pos = 0, index = 0;
     bool pushed = false;
     for (;;) {
         int rc = vrv_regex_find(re, s.p, s.n, pos, c->err);
-        if (rc < 0) {
-            vrv_vec_free(&pieces);
-            return expr_fail(c, "function 'string_to_array': match failed");
-        }
+        if (rc < 0) return expr_fail(c, "function 'string_to_array': match failed");
         if (rc == 0) break;
         size_t b, e;
         vrv_regex_group(re, 0, &b, &e);
         if (!(!pushed && b == 0 && e == 0)) {
-            vrv_vec_push(&pieces, vrv_string(s.p + index, b - index));
+            list_push(c, &pieces, vrv_string(s.p + index, b - index));
             index = e;
             pushed = true;
         }
@@ -421,12 +435,10 @@ static vrv_value java_split(expr_eval *c, vrv_regex *re, vrv_str s)
         *one = vrv_string(s.p, s.n);
         return expr_array_tagged(one, 1, ET_ASTRING);
     }
-    vrv_vec_push(&pieces, vrv_string(s.p + index, s.n - index));
+    list_push(c, &pieces, vrv_string(s.p + index, s.n - index));
     size_t n = pieces.n;
     while (n > 0 && pieces.v[n - 1].len == 0) n--;
-    vrv_value *out = vrv_arena_memdup(c->arena, pieces.v, n * sizeof *out);
-    vrv_vec_free(&pieces);
-    return expr_array_tagged(out, n, ET_ASTRING);
+    return expr_array_tagged(pieces.v, n, ET_ASTRING);
 }
 
 static vrv_value fn_string_to_array(const expr_pnode *n, expr_eval *c)

@@ -169,7 +169,7 @@ static vrv_value human_readable(const expr_pnode *n, expr_eval *c, int unit)
     }
     int64_t bytes = vt == VT_LONG ? x.u.l : expr_d2l(x.u.d);
     char tmp[64];
-    vrv_buf b = VRV_BUF_INIT;
+    vrv_buf *b = expr_scratch(c);
     const char *suffix = unit == HR_DECIMAL ? "" : "B";
     double scaled;
     const char *u;
@@ -199,19 +199,19 @@ static vrv_value human_readable(const expr_pnode *n, expr_eval *c, int unit)
     {
         expr_dec d;
         expr_dec_from_double(scaled < 0 ? -scaled : scaled, &d);
-        if (scaled < 0) vrv_buf_putc(&b, '-');
-        expr_dec_put_fixed(d, (int)precision, &b);
-        vrv_buf_printf(&b, " %s%s", u, suffix);
+        if (scaled < 0) vrv_buf_putc(b, '-');
+        expr_dec_put_fixed(d, (int)precision, b);
+        vrv_buf_printf(b, " %s%s", u, suffix);
     }
     goto done;
 small:
     snprintf(tmp, sizeof tmp, "%lld %s", (long long)bytes, suffix);
-    vrv_buf_puts(&b, tmp);
+    vrv_buf_puts(b, tmp);
 done:;
-    size_t len = b.len;
-    while (unit == HR_DECIMAL && len > 0 && b.data[len - 1] == ' ') len--; /* trim() */
-    vrv_value r = expr_str_dup(c->arena, b.data, len);
-    vrv_buf_free(&b);
+    size_t len = b->len;
+    while (unit == HR_DECIMAL && len > 0 && b->data[len - 1] == ' ') len--; /* trim() */
+    vrv_value r = expr_str_dup(c->arena, b->data, len);
+    expr_scratch_release(c, b);
     return r;
 }
 

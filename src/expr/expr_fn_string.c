@@ -171,21 +171,20 @@ static vrv_value fn_replace(const expr_pnode *n, expr_eval *c)
     }
     const char *hit = memmem(s.p, s.n, target.p, target.n);
     if (!hit) return str_val(s);
-    vrv_buf b = VRV_BUF_INIT;
+    vrv_buf *b = expr_scratch(c);
     size_t pos = 0;
+    vrv_value r = vrv_null();
     while (hit) {
-        vrv_buf_append(&b, s.p + pos, (size_t)(hit - s.p) - pos);
-        vrv_buf_append(&b, rep.p, rep.n);
-        if (expr_too_long(c, b.len)) {
-            vrv_buf_free(&b);
-            return vrv_null();
-        }
+        vrv_buf_append(b, s.p + pos, (size_t)(hit - s.p) - pos);
+        vrv_buf_append(b, rep.p, rep.n);
+        if (expr_too_long(c, b->len)) goto done;
         pos = (size_t)(hit - s.p) + target.n;
         hit = memmem(s.p + pos, s.n - pos, target.p, target.n);
     }
-    vrv_buf_append(&b, s.p + pos, s.n - pos);
-    vrv_value r = expr_str_dup(c->arena, b.data, b.len);
-    vrv_buf_free(&b);
+    vrv_buf_append(b, s.p + pos, s.n - pos);
+    r = expr_str_dup(c->arena, b->data, b->len);
+done:
+    expr_scratch_release(c, b);
     return r;
 }
 
@@ -653,11 +652,11 @@ static vrv_value fn_regexp_replace(const expr_pnode *n, expr_eval *c)
         re = vrv_regex_compile(pat.p, pat.n, &e2);
         if (!re) return expr_fail(c, "function 'regexp_replace': %s", e2.msg);
     }
-    vrv_buf out = VRV_BUF_INIT;
+    vrv_buf *out = expr_scratch(c);
     vrv_error e3;
-    int rc = vrv_regex_replace_all(re, s.p, s.n, rep.p, rep.n, EXPR_MAX_STRING, &out, &e3);
-    vrv_value r = rc == 0 ? expr_str_dup(c->arena, out.data, out.len) : expr_fail(c, "%s", e3.msg);
-    vrv_buf_free(&out);
+    int rc = vrv_regex_replace_all(re, s.p, s.n, rep.p, rep.n, EXPR_MAX_STRING, out, &e3);
+    vrv_value r = rc == 0 ? expr_str_dup(c->arena, out->data, out->len) : expr_fail(c, "%s", e3.msg);
+    expr_scratch_release(c, out);
     if (!st->re) vrv_regex_free(re);
     return r;
 }

@@ -76,10 +76,9 @@ static void put_grouped(vrv_buf *b, const char *digits, size_t n, bool group)
 }
 
 /* Lays out a signed number: sign/paren flags, zero padding, width. body is the
- * magnitude's text (digits, point, exponent). */
+ * magnitude's text (ASCII digits, point, exponent). */
 static void put_number(vrv_buf *out, const spec *sp, bool neg, const char *body, size_t n, bool finite)
 {
-    vrv_buf b = VRV_BUF_INIT;
     const char *prefix = "";
     const char *suffix = "";
     if (neg) {
@@ -90,14 +89,18 @@ static void put_number(vrv_buf *out, const spec *sp, bool neg, const char *body,
     } else if (sp->flags & F_SPACE) {
         prefix = " ";
     }
-    vrv_buf_puts(&b, prefix);
     size_t fixed = strlen(prefix) + n + strlen(suffix);
-    if ((sp->flags & F_ZERO) && finite && sp->width > 0 && (size_t)sp->width > fixed)
-        for (size_t i = 0; i < (size_t)sp->width - fixed; i++) vrv_buf_putc(&b, '0');
-    vrv_buf_append(&b, body, n);
-    vrv_buf_puts(&b, suffix);
-    put_padded(out, sp, b.data, b.len);
-    vrv_buf_free(&b);
+    size_t zeros = (sp->flags & F_ZERO) && finite && sp->width > 0 && (size_t)sp->width > fixed ? (size_t)sp->width - fixed : 0;
+    size_t total = fixed + zeros;
+    size_t pad = sp->width > 0 && (size_t)sp->width > total ? (size_t)sp->width - total : 0;
+    if (!(sp->flags & F_MINUS))
+        for (size_t i = 0; i < pad; i++) vrv_buf_putc(out, ' ');
+    vrv_buf_puts(out, prefix);
+    for (size_t i = 0; i < zeros; i++) vrv_buf_putc(out, '0');
+    vrv_buf_append(out, body, n);
+    vrv_buf_puts(out, suffix);
+    if (sp->flags & F_MINUS)
+        for (size_t i = 0; i < pad; i++) vrv_buf_putc(out, ' ');
 }
 
 static bool conv_integer(vrv_buf *out, const spec *sp, const vrv_value *arg)
@@ -114,10 +117,13 @@ static bool conv_integer(vrv_buf *out, const spec *sp, const vrv_value *arg)
         if (sp->flags & F_HASH) return false;
         uint64_t mag = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
         int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)mag);
-        vrv_buf body = VRV_BUF_INIT;
-        put_grouped(&body, digits, (size_t)n, sp->flags & F_COMMA);
-        put_number(out, sp, v < 0, body.data, body.len, true);
-        vrv_buf_free(&body);
+        char body[40];
+        size_t bl = 0;
+        for (int i = 0; i < n; i++) {
+            if ((sp->flags & F_COMMA) && i > 0 && (n - i) % 3 == 0) body[bl++] = ',';
+            body[bl++] = digits[i];
+        }
+        put_number(out, sp, v < 0, body, bl, true);
         return true;
     }
     /* %o %x %X on a Long: the two's complement bits; sign flags are not allowed. */
@@ -164,16 +170,16 @@ static void sci_digits(expr_dec d, int prec, vrv_buf *b, int *exp10)
     }
 }
 
-static bool conv_float(vrv_buf *out, const spec *sp, const vrv_value *arg)
+static bool conv_float(vrv_buf *out, const spec *sp, const vrv_value *arg, expr_eval *c)
 {
     if (arg->type == VRV_V_NULL) {
         put_padded(out, sp, "null", 4);
         return true;
     }
     if (arg->type != VRV_V_DOUBLE && arg->type != VRV_V_FLOAT) return false;
-    char c = (char)(sp->conv | 0x20);
-    if ((sp->flags & F_COMMA) && c == 'e') return false;
-    if ((sp->flags & F_HASH) && c == 'g') return false;
+    char conv = (char)(sp->conv | 0x20);
+    if ((sp->flags & F_COMMA) && conv == 'e') return false;
+    if ((sp->flags & F_HASH) && conv == 'g') return false;
     double v = expr_num_d(arg);
     bool neg = signbit(v) && !isnan(v);
     if (!isfinite(v)) {
@@ -185,38 +191,38 @@ static bool conv_float(vrv_buf *out, const spec *sp, const vrv_value *arg)
     }
     expr_dec d;
     expr_dec_from_double(fabs(v), &d);
-    vrv_buf body = VRV_BUF_INIT;
+    vrv_buf *body = expr_scratch(c);
     int prec = sp->precision >= 0 ? sp->precision : 6;
-    if (c == 'g') {
+    if (conv == 'g') {
         if (prec == 0) prec = 1;
         /* Round to prec significant digits first, then choose the layout. */
         expr_dec r = d;
         if (r.nd) expr_dec_round(&r, prec - 1 - (r.nd - 1 + r.exp));
         int e = r.nd ? r.nd - 1 + r.exp : 0;
         bool fixed_form = r.nd == 0 || (e >= -4 && e < prec);
-        if (fixed_form) c = 'f', prec = prec - (e + 1);
-        else c = 'e', prec = prec - 1;
+        if (fixed_form) conv = 'f', prec = prec - (e + 1);
+        else conv = 'e', prec = prec - 1;
         if (prec < 0) prec = 0;
         d = r;
     }
-    if (c == 'f') {
-        vrv_buf fx = VRV_BUF_INIT;
-        expr_dec_put_fixed(d, prec, &fx);
-        const char *dot = memchr(fx.data, '.', fx.len);
-        size_t ilen = dot ? (size_t)(dot - fx.data) : fx.len;
-        put_grouped(&body, fx.data, ilen, sp->flags & F_COMMA);
-        vrv_buf_append(&body, fx.data + ilen, fx.len - ilen);
-        if ((sp->flags & F_HASH) && prec == 0) vrv_buf_putc(&body, '.');
-        vrv_buf_free(&fx);
+    if (conv == 'f') {
+        vrv_buf *fx = expr_scratch(c);
+        expr_dec_put_fixed(d, prec, fx);
+        const char *dot = memchr(fx->data, '.', fx->len);
+        size_t ilen = dot ? (size_t)(dot - fx->data) : fx->len;
+        put_grouped(body, fx->data, ilen, sp->flags & F_COMMA);
+        vrv_buf_append(body, fx->data + ilen, fx->len - ilen);
+        if ((sp->flags & F_HASH) && prec == 0) vrv_buf_putc(body, '.');
+        expr_scratch_release(c, fx);
     } else {
         int e;
-        sci_digits(d, prec, &body, &e);
-        if ((sp->flags & F_HASH) && prec == 0) vrv_buf_putc(&body, '.');
-        vrv_buf_printf(&body, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
+        sci_digits(d, prec, body, &e);
+        if ((sp->flags & F_HASH) && prec == 0) vrv_buf_putc(body, '.');
+        vrv_buf_printf(body, "e%c%02d", e < 0 ? '-' : '+', e < 0 ? -e : e);
     }
-    if (sp->conv >= 'A' && sp->conv <= 'Z') upper_ascii(body.data, body.len);
-    put_number(out, sp, neg, body.data, body.len, true);
-    vrv_buf_free(&body);
+    if (sp->conv >= 'A' && sp->conv <= 'Z') upper_ascii(body->data, body->len);
+    put_number(out, sp, neg, body->data, body->len, true);
+    expr_scratch_release(c, body);
     return true;
 }
 
@@ -251,8 +257,9 @@ static int32_t java_hash(const vrv_value *v, bool *ok)
     }
 }
 
-static bool format_one(vrv_buf *out, const spec *sp, const vrv_value *arg, vrv_arena *a)
+static bool format_one(vrv_buf *out, const spec *sp, const vrv_value *arg, expr_eval *c)
 {
+    vrv_arena *a = c->arena;
     switch (sp->conv) {
     case 's':
     case 'S': {
@@ -296,13 +303,13 @@ static bool format_one(vrv_buf *out, const spec *sp, const vrv_value *arg, vrv_a
     case 'E':
     case 'f':
     case 'g':
-    case 'G': return conv_float(out, sp, arg);
+    case 'G': return conv_float(out, sp, arg, c);
     default: return false;
     }
 }
 
 /* Formatter.format; false wherever Java throws. */
-static bool jformat(vrv_buf *out, vrv_str f, const vrv_value *args, size_t nargs, vrv_arena *a)
+static bool jformat(vrv_buf *out, vrv_str f, const vrv_value *args, size_t nargs, expr_eval *c)
 {
     size_t ordinary = 0;
     long last = -1;
@@ -376,7 +383,7 @@ static bool jformat(vrv_buf *out, vrv_str f, const vrv_value *args, size_t nargs
         else ai = (long)ordinary++;
         if (ai < 0 || (size_t)ai >= nargs) return false; /* MissingFormatArgumentException */
         last = ai;
-        if (!format_one(out, &sp, &args[ai], a)) return false;
+        if (!format_one(out, &sp, &args[ai], c)) return false;
         if (out->len > EXPR_MAX_STRING) return false;
     }
     return true;
@@ -391,19 +398,19 @@ vrv_value expr_fn_format(const expr_pnode *n, expr_eval *c)
     size_t nargs = n->nargs - 1;
     vrv_value args[nargs ? nargs : 1];
     for (size_t i = 0; i < nargs; i++) args[i] = EV(i + 1);
-    vrv_buf out = VRV_BUF_INIT;
-    if (!jformat(&out, f, args, nargs, c->arena)) {
+    vrv_buf *out = expr_scratch(c);
+    if (!jformat(out, f, args, nargs, c)) {
         /* nonStrictFormat's fallback: the pattern and the arguments. */
-        vrv_buf_reset(&out);
-        vrv_buf_append(&out, f.p, f.n);
+        vrv_buf_reset(out);
+        vrv_buf_append(out, f.p, f.n);
         for (size_t i = 0; i < nargs; i++) {
             vrv_str s;
-            vrv_buf_puts(&out, "; ");
-            if (expr_as_str(&args[i], c->arena, &s)) vrv_buf_append(&out, s.p, s.n);
-            else vrv_buf_puts(&out, "null");
+            vrv_buf_puts(out, "; ");
+            if (expr_as_str(&args[i], c->arena, &s)) vrv_buf_append(out, s.p, s.n);
+            else vrv_buf_puts(out, "null");
         }
     }
-    vrv_value r = expr_str_dup(c->arena, out.data ? out.data : "", out.len);
-    vrv_buf_free(&out);
+    vrv_value r = expr_str_dup(c->arena, out->data ? out->data : "", out->len);
+    expr_scratch_release(c, out);
     return r;
 }

@@ -154,6 +154,9 @@ struct vrv_expr_prog {
     uint32_t nslots;        /* caller slots read: highest slot + 1 */
     uint32_t nwork;         /* nslots + lambda parameter slots */
     expr_cleanup *cleanups; /* destructors of function state (compiled regexes) */
+    vrv_buf scratch[4];     /* reusable buffers for functions that build text: after the
+                               first rows they need no malloc */
+    uint8_t scratch_used;
 };
 
 /* Bounds on what one evaluation may produce, so a hostile expression cannot
@@ -187,6 +190,12 @@ static inline vrv_value expr_ev(const expr_pnode *n, expr_eval *c)
     return n->eval(n, c);
 }
 #define EV(i) expr_ev(n->args[i], c)
+
+/* Takes a free scratch buffer of the program, emptied; give it back with
+ * expr_scratch_release, last taken first released. Functions take them only
+ * after evaluating their arguments, so nested calls never overlap. */
+vrv_buf *expr_scratch(expr_eval *c);
+void expr_scratch_release(expr_eval *c, vrv_buf *b);
 
 /* Registers a destructor run by vrv_expr_prog_free. */
 void expr_prog_on_free(vrv_expr_prog *p, void (*fn)(void *), void *ptr);

@@ -646,6 +646,12 @@ const char *vrv_expr_text(const vrv_expr *e)
     return e->text;
 }
 
+const vrv_str *vrv_expr_inputs(const vrv_expr *e, size_t *n)
+{
+    *n = e->ninputs;
+    return e->inputs;
+}
+
 size_t vrv_expr_ninputs(const vrv_expr *e)
 {
     return e->ninputs;

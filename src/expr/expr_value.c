@@ -401,46 +401,75 @@ bool expr_elem_equal(const vrv_value *a, const vrv_value *b)
 
 /* ---- casts -------------------------------------------------------------------- */
 
-static void json_put_str(vrv_buf *b, vrv_str s)
+/* Text built in an arena: a grown buffer leaves its old copy behind, which the
+ * arena frees with everything else. */
+typedef struct asb {
+    vrv_arena *a;
+    char *p;
+    size_t n, cap;
+} asb;
+
+static void asb_put(asb *b, const char *s, size_t n)
 {
-    vrv_buf_putc(b, '"');
+    if (b->n + n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 64;
+        while (cap < b->n + n) cap *= 2;
+        char *g = vrv_arena_alloc(b->a, cap);
+        if (b->n) memcpy(g, b->p, b->n);
+        b->p = g;
+        b->cap = cap;
+    }
+    if (n) memcpy(b->p + b->n, s, n);
+    b->n += n;
+}
+
+static void asb_putc(asb *b, char c)
+{
+    asb_put(b, &c, 1);
+}
+
+static void json_put_str(asb *b, vrv_str s)
+{
+    asb_putc(b, '"');
     for (size_t i = 0; i < s.n; i++) {
         unsigned char c = (unsigned char)s.p[i];
         if (c == '"' || c == '\\') {
-            vrv_buf_putc(b, '\\');
-            vrv_buf_putc(b, (char)c);
+            asb_putc(b, '\\');
+            asb_putc(b, (char)c);
         } else if (c < 0x20) {
-            vrv_buf_printf(b, "\\u%04x", c);
+            char tmp[8];
+            snprintf(tmp, sizeof tmp, "\\u%04x", c);
+            asb_put(b, tmp, 6);
         } else {
-            vrv_buf_putc(b, (char)c);
+            asb_putc(b, (char)c);
         }
     }
-    vrv_buf_putc(b, '"');
+    asb_putc(b, '"');
 }
 
-static void json_put(vrv_buf *b, const vrv_value *v)
+static void json_put(asb *b, const vrv_value *v)
 {
     char tmp[VRV_NUMFMT_MAX];
     switch (v->type) {
-    case VRV_V_LONG: vrv_buf_append(b, tmp, vrv_fmt_long(v->u.l, tmp)); break;
+    case VRV_V_LONG: asb_put(b, tmp, vrv_fmt_long(v->u.l, tmp)); break;
     case VRV_V_DOUBLE:
     case VRV_V_FLOAT: {
         double d = expr_num_d(v);
-        if (isfinite(d)) vrv_buf_append(b, tmp, vrv_fmt_double(d, tmp));
+        if (isfinite(d)) asb_put(b, tmp, vrv_fmt_double(d, tmp));
         else json_put_str(b, vrv_str_make(tmp, vrv_fmt_double(d, tmp)));
         break;
     }
     case VRV_V_STRING: json_put_str(b, vrv_value_str(v)); break;
-    case VRV_V_JSON: vrv_buf_append(b, v->u.s, v->len); break;
+    case VRV_V_JSON: asb_put(b, v->u.s, v->len); break;
     case VRV_V_ARRAY:
-        vrv_buf_putc(b, '[');
+        asb_putc(b, '[');
         for (uint32_t i = 0; i < v->len; i++) {
-            if (i) vrv_buf_putc(b, ',');
+            if (i) asb_putc(b, ',');
             json_put(b, &v->u.a[i]);
         }
-        vrv_buf_putc(b, ']');
+        asb_putc(b, ']');
         break;
-    default: vrv_buf_puts(b, "null"); break;
+    default: asb_put(b, "null", 4); break;
     }
 }
 
@@ -472,11 +501,10 @@ bool expr_cast(const vrv_value *v, expr_type to, vrv_arena *a, vrv_value *out)
             *out = *v;
             return true;
         }
-        vrv_buf b = VRV_BUF_INIT;
+        asb b = {.a = a};
         json_put(&b, v);
-        vrv_value j = expr_str_dup(a, b.data, b.len);
+        vrv_value j = vrv_string(b.n ? b.p : "", b.n);
         j.type = VRV_V_JSON;
-        vrv_buf_free(&b);
         *out = j;
         return true;
     }

@@ -177,7 +177,9 @@ int vrv_filter_parse(const json_t *json, const char *path, vrv_filter **out, vrv
 void vrv_filter_free(vrv_filter *root);
 
 /* The distinct columns the filter reads, in order of first appearance (leaf
- * columns, expression inputs, compared columns). Owned by root. */
+ * columns, expression inputs, compared columns): *n NUL-terminated names, the
+ * array owned by root. */
+const char *const *vrv_filter_columns(const vrv_filter *root, size_t *n);
 size_t vrv_filter_ncolumns(const vrv_filter *root);
 const char *vrv_filter_column(const vrv_filter *root, size_t i);
 

@@ -736,6 +736,13 @@ void vrv_filter_free(vrv_filter *f)
     free(root);
 }
 
+const char *const *vrv_filter_columns(const vrv_filter *f, size_t *n)
+{
+    const filter_root *root = (const filter_root *)f;
+    *n = root->ncolumns;
+    return root->columns;
+}
+
 size_t vrv_filter_ncolumns(const vrv_filter *f)
 {
     return ((const filter_root *)f)->ncolumns;

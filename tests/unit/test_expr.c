@@ -349,6 +349,9 @@ TEST(general_functions)
         {"cast(nums, 'ARRAY<STRING>')", "ARRAY<STRING>:[1, 2, 3]"},
         {"cast(nums, 'LONG')", "ERROR:*cannot cast ARRAY<LONG> to LONG*"},
         {"cast(n, 'LONG')", "NULL"},
+        {"cast(s, 'COMPLEX<json>')", "JSON:\"hello\""},
+        {"cast(nums, 'COMPLEX<json>')", "JSON:[1,2,3]"},
+        {"cast(array('a\\u0001', 2.5), 'json')", "JSON:[\"a\\u0001\",\"2.5\"]"},
         {"if(x > 1, 'big', 'small')", "STRING:big"},
         {"if(n, 1, 2)", "LONG:2"},
         {"if(1, 1, x/0)", "LONG:1"},
@@ -685,6 +688,10 @@ TEST(inputs_and_constants)
     CHECK(vrv_str_eq_c(vrv_expr_input(e, 0), "a"));
     CHECK(vrv_str_eq_c(vrv_expr_input(e, 1), "b c"));
     CHECK(vrv_str_eq_c(vrv_expr_input(e, 2), "z"));
+    size_t nin;
+    const vrv_str *ins = vrv_expr_inputs(e, &nin);
+    CHECK_INT(nin, 3);
+    CHECK(vrv_str_eq_c(ins[1], "b c"));
     CHECK(!vrv_expr_constant(e, NULL));
     vrv_buf b = VRV_BUF_INIT;
     vrv_expr_stringify(e, &b);

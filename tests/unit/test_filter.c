@@ -450,6 +450,10 @@ TEST(columns)
     CHECK_STR(vrv_filter_column(f, 1), "b");
     CHECK_STR(vrv_filter_column(f, 2), "c");
     CHECK_STR(vrv_filter_column(f, 3), "d");
+    size_t nc;
+    const char *const *cols = vrv_filter_columns(f, &nc);
+    CHECK_INT(nc, 4);
+    CHECK_STR(cols[2], "c");
     CHECK_INT(f->type, VRV_F_AND);
     CHECK_INT(f->u.logic.n, 4);
     CHECK_STR(f->u.logic.fields[0]->column, "a");
