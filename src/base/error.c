@@ -56,6 +56,7 @@ const char *vrv_strerror(int code)
     case VRV_EUNSUPPORTED: return "unsupported";
     case VRV_ECANCELED: return "canceled";
     case VRV_EINTERNAL: return "internal error";
+    case VRV_ERANGE: return "position out of range";
     default: return "unknown error";
     }
 }

@@ -26,6 +26,7 @@ enum {
     VRV_EUNSUPPORTED = -10,/* valid but not supported by varve */
     VRV_ECANCELED = -11,   /* stopped on request */
     VRV_EINTERNAL = -12,   /* a bug: an invariant did not hold */
+    VRV_ERANGE = -13,      /* a stream position is not in the stream (offset out of range) */
 };
 
 #define VRV_ERROR_MSG_MAX 1024
