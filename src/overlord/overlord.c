@@ -440,7 +440,8 @@ static int launch(vrv_overlord *o, otask *t, vrv_error *err)
         char mem[32];
         snprintf(mem, sizeof mem, "%lld", (long long)o->cfg.task_memory);
         char *argv[] = {(char *)o->cfg.exe, "task", "--id", t->id, "--task-dir", dir,
-                        "--overlord", o->url, "--memory", mem, "--log-level",
+                        "--overlord", o->url, "--deep-dir", (char *)o->cfg.deep_dir, "--host",
+                        (char *)o->cfg.host, "--memory", mem, "--log-level",
                         (char *)o->cfg.task_log_level, NULL};
         pid_t parent = getpid();
         pid = fork();
@@ -609,6 +610,7 @@ int vrv_overlord_new(const vrv_overlord_config *cfg, vrv_meta *meta, vrv_overlor
     o->cfg = *cfg;
     o->cfg.task_dir = vrv_strdup(cfg->task_dir);
     o->cfg.exe = vrv_strdup(cfg->exe);
+    o->cfg.deep_dir = vrv_strdup(cfg->deep_dir ? cfg->deep_dir : "");
     o->cfg.host = vrv_strdup(cfg->host ? cfg->host : "localhost");
     o->cfg.task_log_level = vrv_strdup(cfg->task_log_level ? cfg->task_log_level : "info");
     if (o->cfg.slots < 1) o->cfg.slots = 1;
@@ -735,6 +737,7 @@ void vrv_overlord_free(vrv_overlord *o)
     pthread_cond_destroy(&o->cv);
     free((char *)o->cfg.task_dir);
     free((char *)o->cfg.exe);
+    free((char *)o->cfg.deep_dir);
     free((char *)o->cfg.host);
     free((char *)o->cfg.task_log_level);
     free(o->url);

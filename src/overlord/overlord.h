@@ -8,8 +8,8 @@
  * A submitted task is stored in druid_tasks and goes through the runner
  * states WAITING (queued; its locks are not free yet), PENDING (ready, waiting
  * for a free slot) and RUNNING (its process runs), then completes with SUCCESS
- * or FAILED. The process is `<exe> task --id ID --task-dir DIR --overlord URL`
- * with its output in DIR/log; it reports through POST /druid/indexer/v1/action
+ * or FAILED. The process is `<exe> task --id ID --task-dir DIR --overlord URL
+ * --deep-dir D --host H --memory BYTES --log-level L` with its output in DIR/log; it reports through POST /druid/indexer/v1/action
  * and leaves its final status in DIR/status.json. A process that dies without
  * one is FAILED with its exit code; the server stays up. At start the overlord
  * reloads the active tasks: those that never started run again, those that
@@ -39,6 +39,7 @@ typedef struct vrv_overlord vrv_overlord;
 typedef struct vrv_overlord_config {
     const char *task_dir;        /* tasks live in task_dir/<id>/ (created if missing) */
     const char *exe;             /* the varve binary to run tasks with */
+    const char *deep_dir;        /* local deep storage root, passed to tasks */
     const char *host;            /* host tasks advertise in their location ("localhost") */
     int slots;                   /* tasks running at once; >= 1 */
     int64_t task_memory;         /* memory budget per task in bytes, passed to the task */

@@ -107,6 +107,7 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
 
     vrv_overlord_config oc = {.task_dir = task_path,
                               .exe = exe,
+                              .deep_dir = deep_path,
                               .host = cfg->host,
                               .slots = cfg->task_slots,
                               .task_memory = cfg->task_memory,

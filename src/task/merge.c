@@ -629,7 +629,7 @@ int vrv_task_merge(vrv_segment *const *in, size_t n, const vrv_merge_spec *spec,
     size_t g;
     while (rc == 0 && (g = next_group(&mg, group, &s)) > 0) {
         if (!w) {
-            rc = spec->begin(spec->ctx, out, nout, &path, &meta, err);
+            rc = spec->begin(spec->ctx, out, nout, dimnames, mg.ndims, &path, &meta, err);
             if (rc < 0) break;
             w = vrv_seg_writer_new(defs, ncols, &spec->writer);
             rows = 0;

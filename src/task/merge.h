@@ -60,11 +60,12 @@ typedef struct vrv_merge_spec {
     bool rollup;
     uint64_t max_rows;           /* rows per output segment; 0 = no limit */
     vrv_seg_writer_opts writer;
-    /* Before output segment `index` of `count` is written: sets *path
-     * (malloc'd, freed by the merge) and *meta (a new reference for the
-     * footer, or NULL). A negative return stops the merge with err. */
-    int (*begin)(void *ctx, size_t index, size_t count, char **path, json_t **meta,
-                 vrv_error *err);
+    /* Before output segment `index` of `count` is written, whose dimensions
+     * are dims[0..ndims) (borrowed): sets *path (malloc'd, freed by the
+     * merge) and *meta (a new reference for the footer, or NULL). A negative
+     * return stops the merge with err. */
+    int (*begin)(void *ctx, size_t index, size_t count, const char *const *dims, size_t ndims,
+                 char **path, json_t **meta, vrv_error *err);
     /* After it was written (r valid during the call only). */
     int (*done)(void *ctx, size_t index, const vrv_merge_result *r, vrv_error *err);
     void *ctx;

@@ -164,10 +164,12 @@ typedef struct outputs {
     char dims0[256];
 } outputs;
 
-static int on_begin(void *ctx, size_t index, size_t count, char **path, json_t **meta,
-                    vrv_error *err)
+static int on_begin(void *ctx, size_t index, size_t count, const char *const *dims, size_t ndims,
+                    char **path, json_t **meta, vrv_error *err)
 {
     (void)err;
+    (void)dims;
+    (void)ndims;
     outputs *o = ctx;
     CHECK_INT(index, o->begun);
     o->begun++;
