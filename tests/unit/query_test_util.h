@@ -36,7 +36,7 @@ static const vrv_seg_column_def qt_cols[] = {
 #define QT_DAY0 1614816000000LL /* 2021-03-04T00:00:00Z */
 #define QT_H 3600000LL
 
-static vrv_segment *qt_write(const char *name, const char *interval, vrv_value (*rows)[6],
+static inline vrv_segment *qt_write(const char *name, const char *interval, vrv_value (*rows)[6],
                              const vrv_ms *times, size_t n)
 {
     vrv_seg_writer *w = vrv_seg_writer_new(qt_cols, 6, NULL);
@@ -58,7 +58,7 @@ static vrv_segment *qt_write(const char *name, const char *interval, vrv_value (
 }
 
 /* Day 0 (2021-03-04) and day 1 (2021-03-05). */
-static vrv_segment *qt_seg_a(void)
+static inline vrv_segment *qt_seg_a(void)
 {
     static vrv_value t1[1], t23[2], tags1[2];
     tags1[0] = QS("t1");
@@ -77,7 +77,7 @@ static vrv_segment *qt_seg_a(void)
     return qt_write("a", "2021-03-04T00:00:00.000Z/2021-03-05T00:00:00.000Z", rows, times, 4);
 }
 
-static vrv_segment *qt_seg_b(void)
+static inline vrv_segment *qt_seg_b(void)
 {
     static vrv_value t3[1];
     t3[0] = QS("t3");
@@ -98,7 +98,7 @@ typedef struct qt_rt {
     vrv_index *idx;
 } qt_rt;
 
-static void qt_rt_init(qt_rt *rt)
+static inline void qt_rt_init(qt_rt *rt)
 {
     json_t *j = json_loads("[{\"type\":\"count\",\"name\":\"count\"},"
                            "{\"type\":\"longSum\",\"name\":\"added\",\"fieldName\":\"added\"}]",
@@ -124,7 +124,7 @@ static void qt_rt_init(qt_rt *rt)
     vrv_index_add(rt->idx, d2 + QT_H, r2, 2, m3);
 }
 
-static void qt_rt_free(qt_rt *rt)
+static inline void qt_rt_free(qt_rt *rt)
 {
     vrv_index_free(rt->idx);
     vrv_agg_list_free(&rt->aggs);
@@ -132,7 +132,7 @@ static void qt_rt_free(qt_rt *rt)
 
 /* ---- JSON comparison ------------------------------------------------------------ */
 
-static bool qt_json_eq(const json_t *a, const json_t *b, char *where, size_t wn)
+static inline bool qt_json_eq(const json_t *a, const json_t *b, char *where, size_t wn)
 {
     if (json_typeof(a) != json_typeof(b)) {
         snprintf(where, wn, "type differs");
@@ -188,7 +188,7 @@ static bool qt_json_eq(const json_t *a, const json_t *b, char *where, size_t wn)
 }
 
 /* Runs query text over the adapters and returns the rendered body (malloc'd). */
-static char *qt_run(const char *query, vrv_adapter *const *ads, size_t n)
+static inline char *qt_run(const char *query, vrv_adapter *const *ads, size_t n)
 {
     vrv_query *q = NULL;
     vrv_query_error qe;
