@@ -1,13 +1,16 @@
 /*
- * api_broker.c — the broker's metadata endpoints (druid-query.md §12.2):
- * queryable data sources and their dimensions and metrics over Druid's
- * default recent window, and the broker's load status and readiness.
+ * api_broker.c — the broker's endpoints: native queries (POST /druid/v2,
+ * cancellation with DELETE /druid/v2/{id}; server/broker.c does the work)
+ * and the metadata of druid-query.md §12.2: queryable data sources and their
+ * dimensions and metrics over Druid's default recent window, and the
+ * broker's load status and readiness.
  */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/mem.h"
+#include "server/broker.h"
 #include "server/node_int.h"
 
 /* druid.query.segmentMetadata.defaultHistory: the window /druid/v2/datasources/{ds}
@@ -85,12 +88,28 @@ static void h_readiness(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
     vrv_http_resp_empty(resp, vrv_coord_initialized(n->coord) ? 200 : 503);
 }
 
+static void h_query(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    vrv_node *n = ctx;
+    vrv_broker_handle(n->broker, req, resp);
+}
+
+/* Druid answers a cancellation with 202 whether or not the query runs. */
+static void h_cancel(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    vrv_node *n = ctx;
+    vrv_broker_cancel(n->broker, vrv_http_req_param(req, "id"));
+    vrv_http_resp_empty(resp, 202);
+}
+
 int vrv_api_broker_routes(vrv_node *n, vrv_error *err)
 {
     static const struct {
         const char *method, *pattern;
         vrv_http_handler h;
     } routes[] = {
+        {"POST", "/druid/v2", h_query},
+        {"DELETE", "/druid/v2/{id}", h_cancel},
         {"GET", "/druid/v2/datasources", h_datasources},
         {"GET", "/druid/v2/datasources/{ds}", h_datasource},
         {"GET", "/druid/v2/datasources/{ds}/dimensions", h_dimensions},

@@ -10,6 +10,7 @@
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "server/broker.h"
 
 static FILE *node_log; /* the server log while a node runs */
 
@@ -102,6 +103,9 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
     n->view = vrv_view_new();
     n->hist_server.name = n->host_port;
     n->hist_server.type = VRV_SERVER_HISTORICAL;
+    n->hist_server.ops = &vrv_broker_local_ops;
+    n->hist_server.impl = n->hist;
+    n->broker = vrv_broker_new(n->view, n->hist, cfg->query_timeout_ms, n->host_port);
     vrv_hist_set_notify(n->hist, on_served, n);
     n->coord = vrv_coord_new(n->meta, n->hist, cfg->coordinator_period_ms);
 
@@ -174,6 +178,7 @@ void vrv_node_stop(vrv_node *n)
     vrv_overlord_free(n->ovl);
     vrv_coord_free(n->coord);
     vrv_hist_set_notify(n->hist, NULL, NULL);
+    vrv_broker_free(n->broker);
     vrv_hist_free(n->hist);
     vrv_view_free(n->view);
     vrv_deep_close(n->deep);

@@ -1,0 +1,78 @@
+/*
+ * broker.h — native queries across data servers (druid-query.md §1.1, §11).
+ *
+ * The broker parses a query once, asks the server view (view.h) which
+ * segments of its tables are visible over its intervals and which server
+ * holds each, sends every server the list of its segments, merges the
+ * partial results the servers answer (not finalized: aggregator states
+ * travel whole) and renders Druid's JSON. A data server runs the plan on each
+ * segment restricted to the segment's visible part, so a segment partly
+ * overshadowed by a newer version contributes only what remains visible.
+ *
+ * Data servers are reached through vrv_dataserver_ops: in-process for the
+ * historical of this node (vrv_broker_local_ops), or over HTTP for any
+ * server that answers POST /druid/v2 with a segment list
+ * ({"intervals":{"type":"segments","segments":[{"itvl","ver","part"}]}}) by
+ * a partial result (vrv_broker_http_ops) — which is also what this node
+ * answers to such a request.
+ *
+ * Running queries have an id (context queryId, or a generated UUID) and can
+ * be cancelled by it; every query has a deadline (context timeout, else the
+ * server default), checked between segments. Thread safe.
+ */
+#ifndef VRV_BROKER_H
+#define VRV_BROKER_H
+
+#include <jansson.h>
+
+#include "base/buf.h"
+#include "base/error.h"
+#include "query/query.h"
+#include "server/historical.h"
+#include "server/http.h"
+#include "server/view.h"
+
+typedef struct vrv_broker vrv_broker;
+
+/* What a query run may look at while it works: its deadline and whether it
+ * was cancelled. */
+typedef struct vrv_query_watch {
+    vrv_ms deadline;          /* INT64_MAX: none */
+    const volatile bool *cancelled;
+} vrv_query_watch;
+
+/* Returns 0 while the query may go on, VRV_ETIMEOUT or VRV_ECANCELED. */
+int vrv_query_watch_check(const vrv_query_watch *w, vrv_error *err);
+
+/* How the broker reaches one data server. */
+typedef struct vrv_dataserver_ops {
+    /* Runs q over picks[0..n) (all served by s) and returns the merged
+     * partial in *out (a partial of q). text is the query's JSON as the
+     * client sent it, for servers reached over HTTP. */
+    int (*run)(vrv_dataserver *s, vrv_query *q, const json_t *text, const vrv_view_pick *picks,
+               size_t n, const vrv_query_watch *w, vrv_query_partial **out, vrv_error *err);
+} vrv_dataserver_ops;
+
+/* In-process: impl is the vrv_hist of this node. */
+extern const vrv_dataserver_ops vrv_broker_local_ops;
+/* Over HTTP: impl is the server's base URL ("http://127.0.0.1:8100"), a
+ * string that must outlive the server entry. */
+extern const vrv_dataserver_ops vrv_broker_http_ops;
+
+/* view, hist are borrowed. default_timeout_ms applies when the query's
+ * context has none; host ("host:port", borrowed: it may be filled in after
+ * this call, before the first query) names this server in error bodies. */
+vrv_broker *vrv_broker_new(vrv_view *view, vrv_hist *hist, int64_t default_timeout_ms,
+                           const char *host);
+void vrv_broker_free(vrv_broker *b);
+
+/* Answers POST /druid/v2: a native query (errors in Druid's shapes, the
+ * X-Druid-Query-Id header, ?pretty), or — when its intervals are a segment
+ * list — a data server's request, run on this node's historical and
+ * answered with the partial result. */
+void vrv_broker_handle(vrv_broker *b, vrv_http_req *req, vrv_http_resp *resp);
+
+/* Cancels a running query; false when no query has that id. */
+bool vrv_broker_cancel(vrv_broker *b, const char *query_id);
+
+#endif
