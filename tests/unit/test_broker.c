@@ -266,7 +266,7 @@ TEST(broker_errors_and_empty)
                     "{\"queryType\":\"timeseries\",\"dataSource\":\"nope\",\"granularity\":\"all\","
                     "\"intervals\":[\"2021-03-04/2021-03-05\"],\"aggregations\":[{\"type\":\"count\","
                     "\"name\":\"n\"}]}",
-                    &st, NULL, 0);
+                    &st);
     CHECK_INT(st, 200);
     CHECK_STR(b, "[{\"timestamp\":\"2021-03-04T00:00:00.000Z\",\"result\":{\"n\":0}}]");
     free(b);
