@@ -90,12 +90,17 @@ static void rehash(vrv_map *m, size_t cap)
 
 uint64_t *vrv_map_put(vrv_map *m, const void *key, size_t len, bool *inserted)
 {
+    return &vrv_map_put_entry(m, key, len, inserted)->val;
+}
+
+vrv_map_entry *vrv_map_put_entry(vrv_map *m, const void *key, size_t len, bool *inserted)
+{
     if ((m->n + 1) * 4 > m->cap * 3) rehash(m, m->cap ? m->cap * 2 : 16);
     uint64_t h = vrv_hash(key, len);
     bool found;
     size_t i = find(m, key, len, h, &found);
     if (inserted) *inserted = !found;
-    if (found) return &m->slots[i].val;
+    if (found) return &m->slots[i];
     vrv_map_entry *e = &m->slots[i];
     if (len == 0)
         e->key = empty_key;
@@ -105,7 +110,7 @@ uint64_t *vrv_map_put(vrv_map *m, const void *key, size_t len, bool *inserted)
     e->hash32 = (uint32_t)(h >> 32);
     e->val = 0;
     m->n++;
-    return &e->val;
+    return e;
 }
 
 bool vrv_map_del(vrv_map *m, const void *key, size_t len)

@@ -50,6 +50,10 @@ uint64_t *vrv_map_get(const vrv_map *m, const void *key, size_t len);
 /* Returns the value slot of key, inserting it with value 0 when absent;
  * *inserted (may be NULL) tells which. The pointer is valid until the next put. */
 uint64_t *vrv_map_put(vrv_map *m, const void *key, size_t len, bool *inserted);
+/* The same as vrv_map_put, returning the entry: on insertion the caller may
+ * point entry->key at a longer-lived copy of the same bytes (one probe for
+ * "find or insert" with a temporary key). */
+vrv_map_entry *vrv_map_put_entry(vrv_map *m, const void *key, size_t len, bool *inserted);
 /* Removes key; returns whether it was present. */
 bool vrv_map_del(vrv_map *m, const void *key, size_t len);
 

@@ -169,12 +169,12 @@ static void dimdata_free(void *p)
 static uint32_t dict_intern(dimdata *dd, const char *s, size_t n)
 {
     bool inserted;
-    uint64_t *slot = vrv_map_get(&dd->lookup, s, n);
-    if (slot) return (uint32_t)*slot;
+    vrv_map_entry *e = vrv_map_put_entry(&dd->lookup, s, n, &inserted);
+    if (!inserted) return (uint32_t)e->val;
     size_t id = atomic_load_explicit(&dd->n, memory_order_relaxed);
     char *copy = vrv_arena_strndup(&dd->strings, s, n);
-    slot = vrv_map_put(&dd->lookup, copy, n, &inserted);
-    *slot = id;
+    e->key = n ? copy : e->key;
+    e->val = id;
     size_t c = id / DICT_CHUNK;
     if (c >= dd->nchunks) {
         dir_reserve(&dd->entries, c);
@@ -404,11 +404,12 @@ static size_t encode_key(vrv_index *idx, vrv_ms t, const vrv_value *dims, size_t
     return trimmed;
 }
 
-static void feed_metrics(vrv_index *idx, uint8_t *st, const vrv_value *metric_in, vrv_ms t)
+static void feed_metrics(vrv_index *idx, uint8_t *st, const vrv_value *metric_in,
+                         const uint8_t *skip, vrv_ms t)
 {
     for (size_t m = 0; m < idx->nmetrics; m++) {
         const vrv_value *in = &metric_in[m];
-        if (in->flags & VRV_INDEX_SKIP) continue;
+        if (skip && skip[m]) continue;
         const vrv_index_metric *met = &idx->metrics[m];
         void *s = st + idx->state_off[m];
         if (met->ops->heap_bytes) {
@@ -427,23 +428,26 @@ static inline chunk *chunk_of(const vrv_index *idx, size_t row)
 }
 
 size_t vrv_index_add(vrv_index *idx, vrv_ms t, const vrv_value *dims, size_t ndims,
-                     const vrv_value *metric_in)
+                     const vrv_value *metric_in, const uint8_t *skip)
 {
     idx->input_rows++;
     size_t klen = encode_key(idx, t, dims, ndims);
+    size_t row = atomic_load_explicit(&idx->nrows, memory_order_relaxed);
+    vrv_map_entry *slot = NULL;
     if (idx->rollup) {
-        uint64_t *hit = vrv_map_get(&idx->rollup_map, idx->keybuf.data, klen);
-        if (hit) {
-            size_t row = (size_t)*hit;
-            chunk *c = chunk_of(idx, row);
+        /* one probe: find the row, or insert the key as the new row's */
+        bool inserted;
+        slot = vrv_map_put_entry(&idx->rollup_map, idx->keybuf.data, klen, &inserted);
+        if (!inserted) {
+            size_t hit = (size_t)slot->val;
+            chunk *c = chunk_of(idx, hit);
             pthread_mutex_lock(&c->lock);
-            feed_metrics(idx, c->states + (row & (VRV_INDEX_CHUNK - 1)) * idx->state_total,
-                         metric_in, t);
+            feed_metrics(idx, c->states + (hit & (VRV_INDEX_CHUNK - 1)) * idx->state_total,
+                         metric_in, skip, t);
             pthread_mutex_unlock(&c->lock);
-            return row;
+            return hit;
         }
     }
-    size_t row = atomic_load_explicit(&idx->nrows, memory_order_relaxed);
     size_t ci = row >> VRV_INDEX_CHUNK_BITS;
     if (ci >= idx->nchunks) {
         dir_reserve(&idx->chunks, ci);
@@ -459,7 +463,10 @@ size_t vrv_index_add(vrv_index *idx, vrv_ms t, const vrv_value *dims, size_t ndi
     rec->t = t;
     rec->key = key;
     rec->klen = (uint32_t)klen;
-    if (idx->rollup) *vrv_map_put(&idx->rollup_map, key, klen, NULL) = row;
+    if (slot) {
+        slot->key = (const char *)key; /* the map keeps the row's own copy */
+        slot->val = row;
+    }
     uint8_t *st = c->states + (row & (VRV_INDEX_CHUNK - 1)) * idx->state_total;
     pthread_mutex_lock(&c->lock);
     for (size_t m = 0; m < idx->nmetrics; m++) {
@@ -467,7 +474,7 @@ size_t vrv_index_add(vrv_index *idx, vrv_ms t, const vrv_value *dims, size_t ndi
         met->ops->init(met->ctx, st + idx->state_off[m]);
         if (met->ops->heap_bytes) idx->heap_bytes += met->ops->heap_bytes(met->ctx, st + idx->state_off[m]);
     }
-    feed_metrics(idx, st, metric_in, t);
+    feed_metrics(idx, st, metric_in, skip, t);
     pthread_mutex_unlock(&c->lock);
     if (t < atomic_load_explicit(&idx->min_t, memory_order_relaxed))
         atomic_store_explicit(&idx->min_t, t, memory_order_relaxed);

@@ -104,12 +104,12 @@ long vrv_index_find_dim(const vrv_index *idx, const char *name);
  * current count means null for the rest): for STRING dimensions a STRING, an
  * ARRAY of STRINGs (multi-value) or NULL; for LONG/FLOAT/DOUBLE the matching
  * numeric type or NULL; for JSON a JSON, STRING or numeric value or NULL.
- * metric_in has one value per metric; a metric whose entry has flags bit
- * VRV_INDEX_SKIP set is not fed (its filter rejected the row). Strings are
- * copied into the index. Returns the row's position. */
-#define VRV_INDEX_SKIP 0x01
+ * metric_in has one value per metric; skip (NULL: none) marks with a
+ * non-zero byte the metrics not to feed for this row (a filtered
+ * aggregator's filter rejected it). Strings are copied into the index.
+ * Returns the row's position. */
 size_t vrv_index_add(vrv_index *idx, vrv_ms t, const vrv_value *dims, size_t ndims,
-                     const vrv_value *metric_in);
+                     const vrv_value *metric_in, const uint8_t *skip);
 
 /* Rows held (after rollup) and input rows added. */
 size_t vrv_index_rows(const vrv_index *idx);

@@ -58,7 +58,7 @@ TEST(one_writer_many_readers)
         snprintf(key, sizeof key, "k%d", (i * 7919) % 5000);
         vrv_value dims[] = {vrv_string(key, strlen(key)), vrv_long(i % 3)};
         vrv_value m[] = {vrv_null(), vrv_long(1)};
-        vrv_index_add(idx, (i % 100) * 1000, dims, i >= WRITES / 2 ? 2 : 1, m);
+        vrv_index_add(idx, (i % 100) * 1000, dims, i >= WRITES / 2 ? 2 : 1, m, NULL);
     }
     atomic_store(&done, true);
     for (int i = 0; i < 2; i++) pthread_join(th[i], NULL);

@@ -84,10 +84,10 @@ TEST(rollup_folds_equal_keys)
     vrv_value m1[] = {vrv_null(), vrv_long(10)};
     vrv_value m2[] = {vrv_null(), vrv_long(7)};
     vrv_value m3[] = {vrv_null(), vrv_null()};
-    vrv_index_add(idx, 60000, r1, 3, m1);
-    vrv_index_add(idx, 60000, r2, 3, m2);  /* sorted_set makes [b,a,b] == [a,b] */
-    vrv_index_add(idx, 0, r3, 3, m3);
-    vrv_index_add(idx, 120000, r4, 3, m2);
+    vrv_index_add(idx, 60000, r1, 3, m1, NULL);
+    vrv_index_add(idx, 60000, r2, 3, m2, NULL);  /* sorted_set makes [b,a,b] == [a,b] */
+    vrv_index_add(idx, 0, r3, 3, m3, NULL);
+    vrv_index_add(idx, 120000, r4, 3, m2, NULL);
     CHECK_INT(vrv_index_rows(idx), 3);
     CHECK_INT(vrv_index_input_rows(idx), 4);
     char *out = dump_sorted(idx);
@@ -107,10 +107,10 @@ TEST(storage_order_by_dimension_values)
     vrv_value m[] = {vrv_null(), vrv_long(1)};
     for (int i = 0; i < 5; i++) {
         vrv_value r[] = {S(pages[i]), vrv_null(), vrv_long(i == 4 ? -3 : 2)};
-        vrv_index_add(idx, 1000, r, 3, m);
+        vrv_index_add(idx, 1000, r, 3, m, NULL);
     }
     vrv_value rnull[] = {vrv_null(), vrv_null(), vrv_null()};
-    vrv_index_add(idx, 1000, rnull, 3, m);
+    vrv_index_add(idx, 1000, rnull, 3, m, NULL);
     char *out = dump_sorted(idx);
     /* null first, then byte order ("" < "Mid" < "alpha" < "zeta"), then n */
     CHECK_STR(out, "1000|null|null|null|1,1\n"
@@ -128,10 +128,10 @@ TEST(no_rollup_keeps_arrival_order)
     vrv_index *idx = make_index(false);
     vrv_value m[] = {vrv_null(), vrv_long(1)};
     vrv_value a[] = {S("b")}, b[] = {S("a")}, c[] = {S("b")};
-    vrv_index_add(idx, 5, a, 1, m);
-    vrv_index_add(idx, 5, b, 1, m);
-    vrv_index_add(idx, 5, c, 1, m);
-    vrv_index_add(idx, 1, a, 1, m);
+    vrv_index_add(idx, 5, a, 1, m, NULL);
+    vrv_index_add(idx, 5, b, 1, m, NULL);
+    vrv_index_add(idx, 5, c, 1, m, NULL);
+    vrv_index_add(idx, 1, a, 1, m, NULL);
     char *out = dump_sorted(idx);
     CHECK_STR(out, "1|b|null|null|1,1\n5|b|null|null|1,1\n5|a|null|null|1,1\n5|b|null|null|1,1\n");
     free(out);
@@ -152,9 +152,9 @@ TEST(multi_value_handling_modes)
     vrv_value one[] = {S("x")};
     vrv_value row[] = {vrv_array(v, 4), vrv_array(v, 4), vrv_array(v, 4)};
     vrv_value m[] = {vrv_null(), vrv_null()};
-    vrv_index_add(idx, 0, row, 3, m);
+    vrv_index_add(idx, 0, row, 3, m, NULL);
     vrv_value row2[] = {vrv_array(one, 1), vrv_array(NULL, 0), S("x")};
-    vrv_index_add(idx, 0, row2, 3, m);
+    vrv_index_add(idx, 0, row2, 3, m, NULL);
     char *out = dump_sorted(idx);
     CHECK_STR(out, "0|[null,a,c,c]|[null,a,c]|[c,a,c,null]|1,0\n"
                    "0|x|null|x|1,0\n");
@@ -170,14 +170,14 @@ TEST(discovered_dimensions_fold_with_trailing_nulls)
     CHECK_INT(vrv_index_add_dim(idx, "a", VRV_C_STRING, VRV_MVH_SORTED_ARRAY), 0);
     vrv_value m[] = {vrv_null(), vrv_long(1)};
     vrv_value r1[] = {S("x")};
-    vrv_index_add(idx, 0, r1, 1, m);
+    vrv_index_add(idx, 0, r1, 1, m, NULL);
     CHECK_INT(vrv_index_add_dim(idx, "b", VRV_C_STRING, VRV_MVH_SORTED_ARRAY), 1);
     CHECK_INT(vrv_index_find_dim(idx, "b"), 1);
     CHECK_INT(vrv_index_find_dim(idx, "zz"), -1);
     vrv_value r2[] = {S("x"), vrv_null()};
     vrv_value r3[] = {S("x"), S("y")};
-    vrv_index_add(idx, 0, r2, 2, m);
-    vrv_index_add(idx, 0, r3, 2, m);
+    vrv_index_add(idx, 0, r2, 2, m, NULL);
+    vrv_index_add(idx, 0, r3, 2, m, NULL);
     char *out = dump_sorted(idx);
     CHECK_STR(out, "0|x|null|2,2\n0|x|y|1,1\n");
     free(out);
@@ -197,8 +197,8 @@ TEST(numeric_dimensions_and_dictionary)
     vrv_value m[] = {vrv_null(), vrv_null()};
     vrv_value r1[] = {vrv_float(1.5f), vrv_double(-2.25), S("q")};
     vrv_value r2[] = {vrv_null(), vrv_double(1e7), S("p")};
-    vrv_index_add(idx, 0, r1, 3, m);
-    vrv_index_add(idx, 0, r2, 3, m);
+    vrv_index_add(idx, 0, r1, 3, m, NULL);
+    vrv_index_add(idx, 0, r2, 3, m, NULL);
     char *out = dump_sorted(idx);
     CHECK_STR(out, "0|null|1.0E7|p|1,0\n0|1.5|-2.25|q|1,0\n");
     free(out);
@@ -220,7 +220,7 @@ TEST(bytes_grow_with_content)
     for (int i = 0; i < 20000; i++) {
         snprintf(name, sizeof name, "page-%d", i);
         vrv_value r[] = {S(name), vrv_null(), vrv_long(i)};
-        vrv_index_add(idx, i, r, 3, m);
+        vrv_index_add(idx, i, r, 3, m, NULL);
     }
     CHECK_INT(vrv_index_rows(idx), 20000);
     size_t full = vrv_index_bytes(idx);

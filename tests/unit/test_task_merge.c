@@ -229,7 +229,7 @@ static void add(vrv_index *idx, vrv_ms t, const char *page, vrv_value n, int64_t
 {
     vrv_value d[2] = {page ? S(page) : vrv_null(), n};
     vrv_value m[3] = {vrv_null(), vrv_long(added), vrv_double(peak)};
-    vrv_index_add(idx, t, d, 2, m);
+    vrv_index_add(idx, t, d, 2, m, NULL);
 }
 
 TEST(merge_rollup_across_spills)
@@ -343,18 +343,18 @@ TEST(merge_discovered_dims_and_multi_values)
     vrv_value m[1] = {vrv_null()};
     vrv_value ab[2] = {S("a"), S("b")};
     vrv_value row[2] = {vrv_array(ab, 2), vrv_null()};
-    vrv_index_add(a, 1000, row, 1, m);
-    vrv_index_add(a, 1000, row, 1, m);
+    vrv_index_add(a, 1000, row, 1, m, NULL);
+    vrv_index_add(a, 1000, row, 1, m, NULL);
     row[0] = S("a");
-    vrv_index_add(a, 1000, row, 1, m);
+    vrv_index_add(a, 1000, row, 1, m, NULL);
     vrv_index *b = new_index(&f, true, d2, 2);
     row[0] = vrv_array(ab, 2);
     row[1] = vrv_null();
-    vrv_index_add(b, 1000, row, 2, m); /* equal to a's ["a","b"] row: user is null there */
+    vrv_index_add(b, 1000, row, 2, m, NULL); /* equal to a's ["a","b"] row: user is null there */
     row[1] = S("u1");
-    vrv_index_add(b, 1000, row, 2, m);
+    vrv_index_add(b, 1000, row, 2, m, NULL);
     row[0] = S("a");
-    vrv_index_add(b, 1000, row, 2, m);
+    vrv_index_add(b, 1000, row, 2, m, NULL);
     vrv_segment *in[2] = {persist(&f, a), persist(&f, b)};
     outputs o = {0};
     vrv_merge_spec spec = {&f.aggs, true, 0, {0, 0}, on_begin, on_done, &o};
@@ -391,7 +391,7 @@ TEST(merge_sketches_and_first_last)
             snprintf(u, sizeof u, "user%d", s * 20 + i); /* 80 distinct users overall */
             vrv_value dim[1] = {S("p")};
             vrv_value m[2] = {S(u), vrv_long(s * 100 + i)};
-            vrv_index_add(idx[s], 1000 + s, dim, 1, m); /* earliest time wins first */
+            vrv_index_add(idx[s], 1000 + s, dim, 1, m, NULL); /* earliest time wins first */
         }
     }
     vrv_segment *in[3] = {persist(&f, idx[2]), persist(&f, idx[1]), persist(&f, idx[0])};
@@ -409,7 +409,7 @@ TEST(merge_sketches_and_first_last)
             snprintf(u, sizeof u, "user%d", s * 20 + i);
             vrv_value dim[1] = {S("p")};
             vrv_value m[2] = {S(u), vrv_long(s * 100 + i)};
-            vrv_index_add(idx[s], 1000, dim, 1, m);
+            vrv_index_add(idx[s], 1000, dim, 1, m, NULL);
         }
         in[s] = persist(&f, idx[s]);
     }

@@ -1,0 +1,240 @@
+/*
+ * bench_ingest.c — decode + rollup throughput of the row pipeline on one core.
+ *
+ * Generates `varve gen --profile clicks` events (~230 bytes: 5 string
+ * dimensions, 3 numeric fields) and runs them through the pipeline of
+ * examples/clicks-kafka.json (minute rollup, count + 2 longSums): once as one
+ * block (a batch file) and once as one record per event (the streaming path,
+ * where each record is atomic). Next to it, in the same run on the same
+ * bytes: the json input format alone (decode only) and jansson decoding each
+ * event and reading the same fields. Rates are per CPU second of this thread,
+ * so other load on the machine does not skew them; each figure is the median
+ * of 3 runs after a warm-up.
+ *
+ *   bench_ingest [events]        (default 2,000,000)
+ * prints `BENCH <name> <value> <unit>` lines.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gen/gen.h"
+#include "ingest/pipeline.h"
+#include "json/jutil.h"
+
+static const char *SPEC =
+    "{\"type\":\"kafka\",\"spec\":{\"dataSchema\":{\"dataSource\":\"clicks\","
+    "\"timestampSpec\":{\"column\":\"timestamp\",\"format\":\"auto\"},"
+    "\"dimensionsSpec\":{\"dimensions\":[\"page\",\"referrer\",\"country\",\"device\",\"browser\"]},"
+    "\"metricsSpec\":[{\"type\":\"count\",\"name\":\"count\"},"
+    "{\"type\":\"longSum\",\"name\":\"latency_ms\",\"fieldName\":\"latency_ms\"},"
+    "{\"type\":\"longSum\",\"name\":\"bytes\",\"fieldName\":\"bytes\"}],"
+    "\"granularitySpec\":{\"segmentGranularity\":\"hour\",\"queryGranularity\":\"minute\",\"rollup\":true}},"
+    "\"ioConfig\":{\"topic\":\"clicks\",\"inputFormat\":{\"type\":\"json\"},"
+    "\"consumerProperties\":{\"bootstrap.servers\":\"localhost:9092\"}},"
+    "\"tuningConfig\":{\"type\":\"kafka\"}}}";
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median3(double v[3])
+{
+    qsort(v, 3, sizeof *v, cmp_d);
+    return v[1];
+}
+
+typedef struct ctx {
+    vrv_pipeline *p;
+    vrv_index *idx;
+} ctx;
+
+static vrv_index *sink(void *c, vrv_ms t, vrv_error *err)
+{
+    (void)t;
+    (void)err;
+    ctx *x = c;
+    if (!x->idx) x->idx = vrv_pipeline_new_index(x->p);
+    return x->idx;
+}
+
+/* Returns CPU seconds; *rows_out the rows held after rollup. */
+static double run_pipeline(const vrv_spec_supervisor *spec, const vrv_buf *data, const size_t *starts,
+                           size_t n, bool per_record, size_t *rows_out, uint64_t *processed)
+{
+    vrv_pipeline_config cfg = {&spec->schema, &spec->io.input_format, &spec->tuning.c, false, false, 0, 0};
+    ctx c = {0};
+    vrv_error err;
+    if (vrv_pipeline_new(&cfg, &c.p, &err) != 0) {
+        fprintf(stderr, "pipeline: %s\n", err.msg);
+        exit(1);
+    }
+    double t0 = cpu_s();
+    if (per_record) {
+        for (size_t i = 0; i < n; i++)
+            vrv_pipeline_process(c.p, data->data + starts[i], starts[i + 1] - starts[i] - 1, NULL, true,
+                                 sink, &c, &err);
+    } else {
+        vrv_pipeline_process(c.p, data->data, data->len, NULL, false, sink, &c, &err);
+    }
+    double t = cpu_s() - t0;
+    *rows_out = vrv_index_rows(c.idx);
+    static bool told;
+    if (!told && n > 100000) {
+        told = true;
+        printf("BENCH index_bytes_per_row %.0f bytes\n", (double)vrv_index_bytes(c.idx) / (double)*rows_out);
+    }
+    *processed = vrv_pipeline_stats(c.p)->processed;
+    vrv_index_free(c.idx);
+    vrv_pipeline_free(c.p);
+    return t;
+}
+
+static double run_decode(const vrv_spec_supervisor *spec, const vrv_buf *data, uint64_t *rows)
+{
+    vrv_error err;
+    vrv_input_format *fmt;
+    if (vrv_input_format_parse(spec->io.input_format.json, "inputFormat", &fmt, &err)) exit(1);
+    vrv_fieldset fs;
+    vrv_fieldset_init(&fs);
+    const char *names[] = {"timestamp", "page", "referrer", "country", "device", "browser",
+                           "latency_ms", "bytes", "status"};
+    for (size_t i = 0; i < 9; i++) vrv_fieldset_add(&fs, names[i]);
+    vrv_input_reader *r = vrv_input_reader_new(fmt, &fs, &err);
+    vrv_value vals[9];
+    vrv_row row = {vals, 9, 0, NULL, NULL};
+    vrv_arena a;
+    vrv_arena_init(&a, 0);
+    double t0 = cpu_s();
+    vrv_input_reader_start(r, data->data, data->len, NULL);
+    uint64_t n = 0;
+    int rc;
+    while ((rc = vrv_input_reader_next(r, &row, &a, &err)) != 0) {
+        if (rc > 0) n++;
+        if ((n & 1023) == 0) vrv_arena_reset(&a);
+    }
+    double t = cpu_s() - t0;
+    *rows = n;
+    vrv_arena_destroy(&a);
+    vrv_input_reader_free(r);
+    vrv_input_format_free(fmt);
+    vrv_fieldset_destroy(&fs);
+    return t;
+}
+
+static double run_jansson(const vrv_buf *data, const size_t *starts, size_t n, uint64_t *check)
+{
+    const char *names[] = {"timestamp", "page", "referrer", "country", "device", "browser",
+                           "latency_ms", "bytes", "status"};
+    double t0 = cpu_s();
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n; i++) {
+        json_error_t e;
+        json_t *o = json_loadb(data->data + starts[i], starts[i + 1] - starts[i] - 1, 0, &e);
+        for (size_t k = 0; k < 9; k++) {
+            json_t *v = json_object_get(o, names[k]);
+            if (json_is_integer(v)) sum += (uint64_t)json_integer_value(v);
+            else if (json_is_string(v)) sum += json_string_length(v);
+        }
+        json_decref(o);
+    }
+    double t = cpu_s() - t0;
+    *check = sum;
+    return t;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = argc > 1 ? (size_t)atol(argv[1]) : 2000000;
+    vrv_buf data = VRV_BUF_INIT;
+    size_t *starts;
+    const char *from = getenv("BENCH_INPUT"); /* profile without the generator */
+    if (from) {
+        if (vrv_buf_read_file(&data, from) != 0) return 1;
+        n = 0;
+        for (size_t i = 0; i < data.len; i++) n += data.data[i] == '\n';
+        starts = malloc((n + 1) * sizeof *starts);
+        starts[0] = 0;
+        for (size_t i = 0, k = 1; i < data.len; i++)
+            if (data.data[i] == '\n') starts[k++] = i + 1;
+    } else {
+        vrv_gen *g = vrv_gen_new(VRV_GEN_CLICKS, 1);
+        starts = malloc((n + 1) * sizeof *starts);
+        vrv_ms t0 = 1764288000000; /* events 1 ms apart: ~33 minutes per 2M */
+        for (size_t i = 0; i < n; i++) {
+            starts[i] = data.len;
+            vrv_gen_event(g, t0 + (vrv_ms)i, &data);
+            vrv_buf_putc(&data, '\n');
+        }
+        starts[n] = data.len;
+        vrv_gen_free(g);
+    }
+    double mb = (double)data.len / 1e6;
+    printf("events: %zu, %.1f MB, %.0f bytes/event\n", n, mb, (double)data.len / (double)n);
+
+    json_t *json;
+    vrv_error err;
+    vrv_spec_supervisor spec;
+    if (vrv_json_load_buf(SPEC, strlen(SPEC), "spec", &json, &err) || vrv_spec_supervisor_parse(json, NULL, &spec, &err)) {
+        fprintf(stderr, "spec: %s\n", err.msg);
+        return 1;
+    }
+    size_t rows;
+    uint64_t processed, dec_rows, check;
+    double tb[3], tr[3], td[3], tj[3];
+    if (argc > 2 && strcmp(argv[2], "block-only") == 0) { /* for profiling */
+        double t = run_pipeline(&spec, &data, starts, n, false, &rows, &processed);
+        printf("BENCH ingest_decode_rollup_block %.0f events/s\n", (double)n / t);
+        vrv_spec_supervisor_free(&spec);
+        json_decref(json);
+        vrv_buf_free(&data);
+        free(starts);
+        return 0;
+    }
+    run_pipeline(&spec, &data, starts, n / 10, false, &rows, &processed); /* warm-up */
+    for (int k = 0; k < 3; k++) {
+        tb[k] = run_pipeline(&spec, &data, starts, n, false, &rows, &processed);
+        if (processed != n) {
+            fprintf(stderr, "wrong answer: processed %llu of %zu\n", (unsigned long long)processed, n);
+            return 1;
+        }
+        tr[k] = run_pipeline(&spec, &data, starts, n, true, &rows, &processed);
+        if (processed != n) {
+            fprintf(stderr, "wrong answer (records): processed %llu of %zu\n", (unsigned long long)processed, n);
+            return 1;
+        }
+        td[k] = run_decode(&spec, &data, &dec_rows);
+        if (dec_rows != n) {
+            fprintf(stderr, "wrong answer: decoded %llu of %zu\n", (unsigned long long)dec_rows, n);
+            return 1;
+        }
+        tj[k] = run_jansson(&data, starts, n, &check);
+    }
+    double b = median3(tb), r = median3(tr), d = median3(td), j = median3(tj);
+    printf("rows after minute rollup: %zu (%.1f events per row)\n", rows, (double)n / (double)rows);
+    printf("BENCH ingest_decode_rollup_block %.0f events/s\n", (double)n / b);
+    printf("BENCH ingest_decode_rollup_block_mb %.1f MB/s\n", mb / b);
+    printf("BENCH ingest_decode_rollup_records %.0f events/s\n", (double)n / r);
+    printf("BENCH ingest_decode_rollup_records_mb %.1f MB/s\n", mb / r);
+    printf("BENCH decode_json_format %.0f events/s\n", (double)n / d);
+    printf("BENCH decode_json_format_mb %.1f MB/s\n", mb / d);
+    printf("BENCH decode_jansson %.0f events/s\n", (double)n / j);
+    printf("BENCH decode_jansson_mb %.1f MB/s\n", mb / j);
+    printf("BENCH decode_speedup_vs_jansson %.1f x\n", j / d);
+    vrv_spec_supervisor_free(&spec);
+    json_decref(json);
+    vrv_buf_free(&data);
+    free(starts);
+    return 0;
+}
