@@ -4,10 +4,16 @@
  * turn a block of bytes into rows the way Druid's three JSON readers do:
  *
  *  - lines (a file, always; a stream record with assumeNewlineDelimited):
- *    JsonLineReader. Each line is one event; a bad line is one error and
- *    reading goes on. As Jackson's readValue does, only the first value of a
- *    line is read and anything after it on the line is ignored. Blank lines are
- *    skipped.
+ *    JsonLineReader. Lines end at LF (a CR before it is dropped, a lone CR is
+ *    whitespace), as Druid's FastLineIterator splits them. Each line is one
+ *    event; a bad line is one error and reading goes on. As Jackson's
+ *    readValue does, only the first value of a line is read and anything after
+ *    it on the line is ignored, and a line with no value at all (an empty or
+ *    blank line) is an error ("No content to map due to end-of-input").
+ *  - Values borrow from the block and from the arena given to reader_next;
+ *    a stream record holding several events is decoded on the first call, so
+ *    that arena must live until the record's last row has been read (the
+ *    pipeline resets it between batches of whole records).
  *  - stream (a stream record, the default): JsonReader. The record may hold
  *    several JSON values separated by whitespace, objects spanning lines
  *    included; if any of them fails, the whole record is one error and yields
@@ -437,32 +443,28 @@ static bool only_ws(const char *p, size_t n)
 
 static int next_line(jreader *r, vrv_row *row, vrv_arena *arena, vrv_error *err)
 {
-    while (r->pos < r->len) {
-        const char *ls = r->data + r->pos, *end = r->data + r->len;
-        /* BufferedReader.readLine: a line ends at \n, \r or \r\n */
-        const char *nl = memchr(ls, '\n', (size_t)(end - ls));
-        const char *le = nl ? nl : end;
-        const char *cr = memchr(ls, '\r', (size_t)(le - ls));
-        if (cr) le = cr;
-        size_t n = (size_t)(le - ls);
-        r->pos = (size_t)(le - r->data) + 1;
-        if (le < end && *le == '\r' && le + 1 < end && le[1] == '\n') r->pos++;
-        r->line++;
-        if (only_ws(ls, n)) continue;
-        size_t p = 0;
-        int rc = event(r, ls, n, &p, arena, err);
-        if (rc == 0) continue; /* only comments */
-        if (rc < 0) {
-            r->raw = ls;
-            r->rawlen = n;
-            vrv_error_prefix(err, "line %zu", r->line);
-            return rc;
-        }
+    if (r->pos >= r->len) {
+        r->done = true;
+        return 0;
+    }
+    const char *ls = r->data + r->pos, *end = r->data + r->len;
+    const char *nl = memchr(ls, '\n', (size_t)(end - ls));
+    const char *le = nl ? nl : end;
+    r->pos = (size_t)(le - r->data) + (nl ? 1 : 0);
+    if (le > ls && le[-1] == '\r') le--;
+    size_t n = (size_t)(le - ls);
+    r->line++;
+    size_t p = 0;
+    int rc = event(r, ls, n, &p, arena, err);
+    if (rc == 1) {
         emit(r, row);
         return 1;
     }
-    r->done = true;
-    return 0;
+    r->raw = ls;
+    r->rawlen = n;
+    if (rc == 0) return vrv_error_set(err, VRV_EINVAL, "line %zu: no content, expected a JSON object", r->line);
+    vrv_error_prefix(err, "line %zu", r->line);
+    return rc;
 }
 
 /* Copies the current event's row into the arena (stream mode, several events). */

@@ -214,6 +214,13 @@ TEST(file_lines)
     CHECK_INT(next(&f), VRV_EINVAL);
     CHECK_STR(f.err.msg, "line 2: byte 36: unterminated string");
     CHECK_STR(raw(&f), "{\"ts\":\"2026-01-01T00:00:01Z\",\"page\":\"bad");
+    /* blank lines have no JSON value: Jackson's "no content" */
+    CHECK_INT(next(&f), VRV_EINVAL);
+    CHECK_STR(f.err.msg, "line 3: no content, expected a JSON object");
+    CHECK_STR(raw(&f), "");
+    CHECK_INT(next(&f), VRV_EINVAL);
+    CHECK_STR(f.err.msg, "line 4: no content, expected a JSON object");
+    CHECK_STR(raw(&f), "   ");
     CHECK_INT(next(&f), 1);
     CHECK_STR(show(&f, &f.vals[1]), "S:\"Talk\"");
     CHECK_STR(show(&f, &f.vals[2]), "L:-1");
@@ -225,8 +232,14 @@ TEST(file_lines)
     CHECK_STR(show(&f, &f.vals[1]), "S:\"x\"");
     CHECK_INT(next(&f), 0);
     CHECK_INT(next(&f), 0);
-    /* an empty block */
+    /* an empty block has no lines; a final line feed starts none; a lone CR is
+     * whitespace */
     start(&f, "", NULL);
+    CHECK_INT(next(&f), 0);
+    start(&f, "{\"page\":1}\r{\"page\":2}\r\n", NULL);
+    CHECK_INT(next(&f), 1);
+    CHECK_STR(show(&f, &f.vals[1]), "L:1");
+    CHECK_STR(raw(&f), "{\"page\":1}");
     CHECK_INT(next(&f), 0);
     fx_free(&f);
 }
