@@ -1,11 +1,13 @@
 /*
- * expr_fn_time.c — Druid's time functions (TimestampFloorExprMacro,
- * TimestampCeilExprMacro, TimestampShiftExprMacro, TimestampExtractExprMacro):
- * timestamp_floor, timestamp_ceil, timestamp_shift, timestamp_extract over
- * epoch-millisecond timestamps, in UTC or a time zone given as an IANA name or
- * an offset ("America/Los_Angeles", "-08:00"). Periods are calendar periods in
- * the zone (a P1D bucket follows local midnight). Literal periods, origins and
- * zones are resolved once when the expression is bound; computed ones per row.
+ * expr_fn_time.c — Druid's time functions (Timestamp{Floor,Ceil,Shift,Extract,
+ * Format,Parse}ExprMacro, TimestampFromEpochFunc): timestamp_floor,
+ * timestamp_ceil, timestamp_shift, timestamp_extract, timestamp_format,
+ * timestamp_parse, timestamp, unix_timestamp over epoch-millisecond
+ * timestamps, in UTC or a time zone given as an IANA name or an offset
+ * ("America/Los_Angeles", "-08:00"). Periods are calendar periods in the zone
+ * (a P1D bucket follows local midnight); patterns are Joda's
+ * (base/joda.h). Literal periods, origins, patterns and zones are resolved
+ * once when the expression is bound; computed ones per row.
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include <strings.h>
 
 #include "base/granularity.h"
+#include "base/joda.h"
 #include "base/time.h"
 #include "base/tz.h"
 #include "expr/expr_int.h"
@@ -225,43 +228,10 @@ static vrv_value fn_timestamp_shift(const expr_pnode *n, expr_eval *c)
 
 /* ---- timestamp_extract ------------------------------------------------------------ */
 
-enum {
-    U_EPOCH,
-    U_MICROSECOND,
-    U_MILLISECOND,
-    U_SECOND,
-    U_MINUTE,
-    U_HOUR,
-    U_DAY,
-    U_DOW,
-    U_ISODOW,
-    U_DOY,
-    U_WEEK,
-    U_MONTH,
-    U_QUARTER,
-    U_YEAR,
-    U_ISOYEAR,
-    U_DECADE,
-    U_CENTURY,
-    U_MILLENNIUM,
-};
-
-static const char *units[] = {
-    "EPOCH", "MICROSECOND", "MILLISECOND", "SECOND", "MINUTE",  "HOUR",   "DAY",    "DOW",     "ISODOW",
-    "DOY",   "WEEK",        "MONTH",       "QUARTER", "YEAR",   "ISOYEAR", "DECADE", "CENTURY", "MILLENNIUM",
-};
-
 typedef struct extract_state {
-    int unit;
+    vrv_time_unit unit;
     zone_arg zone;
 } extract_state;
-
-static int unit_of(vrv_str s)
-{
-    for (size_t i = 0; i < VRV_ARRAY_LEN(units); i++)
-        if (strlen(units[i]) == s.n && strncasecmp(units[i], s.p, s.n) == 0) return (int)i;
-    return -1;
-}
 
 static int extract_prepare(expr_pnode *n, expr_bind *b, vrv_error *err)
 {
@@ -269,8 +239,7 @@ static int extract_prepare(expr_pnode *n, expr_bind *b, vrv_error *err)
     vrv_value u;
     if (!expr_arg_literal(n, 1, &u) || u.type != VRV_V_STRING)
         return expr_bind_fail(b, n, err, "function 'timestamp_extract' unit arg must be a string literal");
-    st->unit = unit_of(vrv_value_str(&u));
-    if (st->unit < 0)
+    if (!vrv_time_unit_parse(u.u.s, u.len, &st->unit))
         return expr_bind_fail(b, n, err, "function 'timestamp_extract' has an unknown unit '%.*s'", (int)VRV_MIN(u.len, 40),
                               u.u.s);
     if (n->nargs > 2 && !expr_arg_literal(n, 2, NULL))
@@ -305,49 +274,145 @@ static vrv_value fn_timestamp_extract(const expr_pnode *n, expr_eval *c)
     if (t.type == VRV_V_NULL) return t;
     int64_t ms;
     if (!instant_of(&t, &ms, c, "timestamp_extract")) return vrv_null();
-    const vrv_tz *tz = st->zone.tz;
-    vrv_civil cv;
-    vrv_tz_to_civil(tz, ms, &cv);
-    /* Local wall time as days since the epoch, for day-of-week and weeks. */
-    int64_t local = (int64_t)((uint64_t)ms + (uint64_t)(int64_t)vrv_tz_offset(tz, ms));
-    int64_t days = vrv_time_floor_div(local, VRV_MS_PER_DAY);
-    int64_t epoch = ms / 1000; /* Java truncates toward zero */
-    switch (st->unit) {
-    case U_EPOCH: return vrv_long(epoch);
-    case U_MICROSECOND: return vrv_long(epoch / 1000);
-    case U_MILLISECOND: return vrv_long(cv.millis);
-    case U_SECOND: return vrv_long(cv.second);
-    case U_MINUTE: return vrv_long(cv.minute);
-    case U_HOUR: return vrv_long(cv.hour);
-    case U_DAY: return vrv_long(cv.day);
-    case U_DOW:
-    case U_ISODOW: return vrv_long(vrv_time_dow(days));
-    case U_DOY: return vrv_long(days - vrv_time_days_from_civil(cv.year, 1, 1) + 1);
-    case U_WEEK:
-    case U_ISOYEAR: {
-        int64_t wy;
-        int w;
-        vrv_time_iso_week(days, &wy, &w);
-        return vrv_long(st->unit == U_WEEK ? w : wy);
-    }
-    case U_MONTH: return vrv_long(cv.month);
-    case U_QUARTER: return vrv_long((cv.month - 1) / 3 + 1);
-    case U_YEAR: return vrv_long(cv.year);
-    case U_DECADE: return vrv_long(cv.year / 10);
-    case U_CENTURY: return vrv_double(ceil((double)cv.year / 100));
-    default: return vrv_double(ceil((double)cv.year / 1000));
-    }
+    int64_t v = vrv_time_extract(ms, st->unit, st->zone.tz);
+    return vrv_time_unit_is_double(st->unit) ? vrv_double((double)v) : vrv_long(v);
 }
 
 static expr_type ty_extract(const expr_node *n, const expr_type *a)
 {
     VRV_UNUSED(a);
     const expr_node *u = n->args[1];
-    if (u->kind == EN_LIT && u->lit.type == VRV_V_STRING) {
-        int unit = unit_of(vrv_value_str(&u->lit));
-        if (unit == U_CENTURY || unit == U_MILLENNIUM) return ET_DOUBLE;
-    }
+    vrv_time_unit unit;
+    if (u->kind == EN_LIT && u->lit.type == VRV_V_STRING && vrv_time_unit_parse(u->lit.u.s, u->lit.len, &unit) &&
+        vrv_time_unit_is_double(unit))
+        return ET_DOUBLE;
     return ET_LONG;
+}
+
+/* ---- timestamp_format / timestamp_parse ----------------------------------------------- */
+
+static void joda_free(void *p)
+{
+    vrv_joda_free(p);
+}
+
+/* A literal Joda pattern (arg i), compiled once; NULL when absent or null. */
+static int pattern_prepare(expr_pnode *n, expr_bind *b, vrv_error *err, uint32_t i, bool literal_only,
+                           vrv_joda **out, bool *dynamic)
+{
+    vrv_value v;
+    *out = NULL;
+    *dynamic = false;
+    if (i >= n->nargs) return 0;
+    if (!expr_arg_literal(n, i, &v)) {
+        if (literal_only) return expr_bind_fail(b, n, err, "function '%s' pattern must be a literal", n->fn->name);
+        *dynamic = true;
+        return 0;
+    }
+    if (v.type == VRV_V_NULL) return 0;
+    if (v.type != VRV_V_STRING)
+        return expr_bind_fail(b, n, err, "function '%s' pattern must be a string", n->fn->name);
+    vrv_error e2;
+    if (vrv_joda_compile(v.u.s, v.len, out, &e2) != 0)
+        return expr_bind_fail(b, n, err, "function '%s': %s", n->fn->name, e2.msg);
+    expr_prog_on_free(b->prog, joda_free, *out);
+    return 0;
+}
+
+typedef struct pattern_state {
+    vrv_joda *joda;  /* NULL: the function's default (ISO) */
+    bool dynamic;    /* timestamp(): the pattern is computed per row */
+    zone_arg zone;
+} pattern_state;
+
+static int format_parse_prepare(expr_pnode *n, expr_bind *b, vrv_error *err)
+{
+    pattern_state *st = vrv_arena_calloc(&b->prog->arena, sizeof *st);
+    n->state = st;
+    int rc = pattern_prepare(n, b, err, 1, true, &st->joda, &st->dynamic);
+    if (rc) return rc;
+    if (n->nargs > 2 && !expr_arg_literal(n, 2, NULL))
+        return expr_bind_fail(b, n, err, "function '%s' time zone must be a literal", n->fn->name);
+    return zone_prepare(n, b, err, 2, &st->zone);
+}
+
+static vrv_value fn_timestamp_format(const expr_pnode *n, expr_eval *c)
+{
+    const pattern_state *st = n->state;
+    vrv_value t = EV(0);
+    int64_t ms;
+    if (!vrv_expr_to_long(&t, &ms)) return vrv_null();
+    if (!st->joda) {
+        /* ISODateTimeFormat.dateTime() in the zone. */
+        char buf[VRV_TIME_STR_MAX];
+        size_t len = vrv_tz_format(st->zone.tz, ms, buf);
+        return expr_str_dup(c->arena, buf, len);
+    }
+    vrv_buf *b = expr_scratch(c);
+    vrv_joda_format(st->joda, ms, st->zone.tz, b);
+    vrv_value r = expr_str_dup(c->arena, b->data ? b->data : "", b->len);
+    expr_scratch_release(c, b);
+    return r;
+}
+
+static vrv_value fn_timestamp_parse(const expr_pnode *n, expr_eval *c)
+{
+    const pattern_state *st = n->state;
+    vrv_value v = EV(0);
+    vrv_str s;
+    if (!expr_as_str(&v, c->arena, &s)) return vrv_null();
+    vrv_ms out;
+    /* Unparsable text is null, not an error. */
+    int rc = st->joda ? vrv_joda_parse(st->joda, s.p, s.n, st->zone.tz, &out, NULL)
+                      : vrv_tz_parse_time(st->zone.tz, s.p, s.n, VRV_TIME_PARSE_SPACE, &out, NULL);
+    return rc == 0 ? vrv_long(out) : vrv_null();
+}
+
+/* ---- timestamp / unix_timestamp --------------------------------------------------------- */
+
+static int epoch_prepare(expr_pnode *n, expr_bind *b, vrv_error *err)
+{
+    pattern_state *st = vrv_arena_calloc(&b->prog->arena, sizeof *st);
+    n->state = st;
+    st->zone.tz = vrv_tz_utc();
+    return pattern_prepare(n, b, err, 1, false, &st->joda, &st->dynamic);
+}
+
+/* TimestampFromEpochFunc: a STRING parsed as an ISO date with optional time
+ * (or with the Joda pattern), in UTC; text that does not parse fails the row,
+ * as Druid throws there. */
+static vrv_value epoch(const expr_pnode *n, expr_eval *c, int64_t divisor)
+{
+    const pattern_state *st = n->state;
+    vrv_value v = EV(0);
+    if (v.type == VRV_V_NULL) return v;
+    if (v.type != VRV_V_STRING)
+        return expr_fail(c, "function '%s' first argument should be a STRING but got %s instead", n->fn->name,
+                         expr_type_name(expr_value_type(&v)));
+    vrv_joda *j = st->joda;
+    if (st->dynamic) {
+        vrv_value f = EV(1);
+        if (f.type != VRV_V_STRING)
+            return expr_fail(c, "function '%s' second argument should be a STRING but got %s instead", n->fn->name,
+                             f.type == VRV_V_NULL ? "null" : expr_type_name(expr_value_type(&f)));
+        vrv_error e2;
+        if (vrv_joda_compile(f.u.s, f.len, &j, &e2) != 0) return expr_fail(c, "function '%s': %s", n->fn->name, e2.msg);
+    }
+    vrv_ms out;
+    int rc = j ? vrv_joda_parse(j, v.u.s, v.len, vrv_tz_utc(), &out, NULL) : vrv_time_parse(v.u.s, v.len, 0, &out, NULL);
+    if (st->dynamic) vrv_joda_free(j);
+    if (rc != 0) return expr_fail(c, "function '%s' invalid value %.*s", n->fn->name, (int)VRV_MIN(v.len, 200), v.u.s);
+    return vrv_long(out / divisor);
+}
+
+static vrv_value fn_timestamp(const expr_pnode *n, expr_eval *c)
+{
+    return epoch(n, c, 1);
+}
+
+static vrv_value fn_unix_timestamp(const expr_pnode *n, expr_eval *c)
+{
+    return epoch(n, c, 1000);
 }
 
 const expr_fn expr_fns_time[] = {
@@ -355,5 +420,9 @@ const expr_fn expr_fns_time[] = {
     {"timestamp_ceil", 2, 4, 0, 0, fn_timestamp_ceil, gran_prepare, expr_ty_long, NULL},
     {"timestamp_shift", 3, 4, 0, 0, fn_timestamp_shift, shift_prepare, expr_ty_long, NULL},
     {"timestamp_extract", 2, 3, 0, 0, fn_timestamp_extract, extract_prepare, ty_extract, NULL},
+    {"timestamp_format", 1, 3, 0, 0, fn_timestamp_format, format_parse_prepare, expr_ty_string, NULL},
+    {"timestamp_parse", 1, 3, 0, 0, fn_timestamp_parse, format_parse_prepare, expr_ty_long, NULL},
+    {"timestamp", 1, 2, 0, 0, fn_timestamp, epoch_prepare, expr_ty_long, NULL},
+    {"unix_timestamp", 1, 2, 0, 0, fn_unix_timestamp, epoch_prepare, expr_ty_long, NULL},
     {NULL, 0, 0, 0, 0, NULL, NULL, NULL, NULL},
 };
