@@ -34,6 +34,7 @@
 #include "base/arena.h"
 #include "base/error.h"
 #include "base/granularity.h"
+#include "base/joda.h"
 #include "base/time.h"
 #include "base/value.h"
 #include "base/vrv.h"
@@ -65,8 +66,9 @@ typedef struct vrv_spec_sub {
 typedef struct vrv_spec_timestamp {
     const char *column; /* input field holding the time; default "timestamp" */
     const char *format; /* auto|iso|posix|millis|micro|nano|ruby|<Joda pattern>; default "auto" */
-    bool has_missing_value; /* missingValue given */
-    vrv_ms missing_value;   /* used when the column is null or absent */
+    vrv_ts_format format_kind; /* which of those; a pattern is checked to compile */
+    bool has_missing_value;    /* missingValue given */
+    vrv_ms missing_value;      /* used when the column is null or absent */
 } vrv_spec_timestamp;
 
 typedef enum vrv_spec_dim_type {

@@ -124,6 +124,14 @@ static int parse_timestamp(spec_ctx *c, const json_t *ts, const char *path, vrv_
     if ((rc = sp_str(c, ts, path, "column", "timestamp", &out->column))) return rc;
     if ((rc = sp_str(c, ts, path, "format", "auto", &out->format))) return rc;
     if (!*out->format) return sp_fail(c, path, "format", "must not be empty");
+    /* Compiled here only to refuse a bad pattern at submission; the row
+     * pipeline compiles its own parser. */
+    vrv_ts_parser tp;
+    vrv_error e;
+    if (vrv_ts_parser_init(&tp, out->format, &e) != 0)
+        return sp_fail(c, path, "format", "%s", e.msg);
+    out->format_kind = tp.kind;
+    vrv_ts_parser_destroy(&tp);
     return sp_instant(c, ts, path, "missingValue", &out->has_missing_value, &out->missing_value);
 }
 

@@ -71,6 +71,7 @@ TEST(kafka_tutorial_spec)
     CHECK_STR(ds->data_source, "wikipedia");
     CHECK_STR(ds->timestamp.column, "time");
     CHECK_STR(ds->timestamp.format, "iso");
+    CHECK_INT(ds->timestamp.format_kind, VRV_TS_ISO);
     CHECK(!ds->timestamp.has_missing_value);
     CHECK_INT(ds->dimensions.n_dims, 19);
     CHECK_STR(ds->dimensions.dims[0].name, "channel");
@@ -178,6 +179,7 @@ TEST(kafka_every_field)
     CHECK_STR(ds->data_source, "metrics-kafka");
     CHECK_STR(ds->timestamp.column, "ts");
     CHECK_STR(ds->timestamp.format, "millis");
+    CHECK_INT(ds->timestamp.format_kind, VRV_TS_MILLIS);
     CHECK(ds->timestamp.has_missing_value);
     CHECK_INT(ds->timestamp.missing_value, 1577836800000LL);
 
@@ -890,4 +892,41 @@ TEST(first_last_exclusions)
     for (size_t i = 0; i < VRV_ARRAY_LEN(want) && i < s.schema.dimensions.n_exclusions; i++)
         CHECK_STR(s.schema.dimensions.exclusions[i], want[i]);
     vrv_spec_supervisor_free(&s);
+}
+
+TEST(timestamp_formats)
+{
+    static const struct {
+        const char *format;
+        vrv_ts_format kind;
+    } cases[] = {
+        {"auto", VRV_TS_AUTO},
+        {"POSIX", VRV_TS_POSIX},
+        {"nano", VRV_TS_NANO},
+        {"ruby", VRV_TS_RUBY},
+        {"micro", VRV_TS_MICRO},
+        {"yyyy-MM-dd'T'HH:mm:ss.SSSZZ", VRV_TS_JODA},
+        {"dd/MMM/yyyy:HH:mm:ss Z", VRV_TS_JODA},
+    };
+    for (size_t i = 0; i < VRV_ARRAY_LEN(cases); i++) {
+        char buf[1024];
+        snprintf(buf, sizeof buf,
+                 "{\"type\":\"kafka\",\"dataSchema\":{\"dataSource\":\"x\","
+                 "\"timestampSpec\":{\"format\":\"%s\"}},\"ioConfig\":{\"topic\":\"t\","
+                 "\"inputFormat\":{\"type\":\"json\"},"
+                 "\"consumerProperties\":{\"bootstrap.servers\":\"b\"}}}",
+                 cases[i].format);
+        json_t *j = json_loads(buf, 0, NULL);
+        vrv_spec_supervisor s;
+        vrv_error err;
+        int rc = vrv_spec_supervisor_parse(j, NULL, &s, &err);
+        json_decref(j);
+        if (rc) {
+            vrv_test_fail(__FILE__, __LINE__, "%s: %s", cases[i].format, err.msg);
+            continue;
+        }
+        CHECK_INT(s.schema.timestamp.format_kind, cases[i].kind);
+        CHECK_STR(s.schema.timestamp.format, cases[i].format);
+        vrv_spec_supervisor_free(&s);
+    }
 }

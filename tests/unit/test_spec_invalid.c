@@ -474,6 +474,9 @@ TEST(invalid_times_name_the_field)
         const char *json, *prefix;
     } cases[] = {
         {KIO("'taskDuration':'P1M'"), "spec.ioConfig.taskDuration: "},
+        {K("'dataSchema':{'dataSource':'x','timestampSpec':{'format':'yyyy-QQ'}}," IO),
+         "spec.dataSchema.timestampSpec.format: unable to parse timestamps with format "
+         "[yyyy-QQ]: "},
         {KIO("'taskDuration':'1 hour'"), "spec.ioConfig.taskDuration: "},
         {KIO("'lateMessageRejectionStartDateTime':'yesterday'"),
          "spec.ioConfig.lateMessageRejectionStartDateTime: "},
