@@ -200,12 +200,9 @@ int vrv_gran_parse(const char *s, size_t n, vrv_gran *out, vrv_error *err)
             return 0;
         }
     }
-    char q[72];
-    size_t k = n > 64 ? 64 : n;
-    for (size_t i = 0; i < k; i++) q[i] = (s[i] >= 0x20 && s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
-    q[k] = '\0';
-    return vrv_error_set(err, VRV_EINVAL, "unknown granularity \"%s\"%s; expected one of %s", q,
-                         n > 64 ? "..." : "", NAMES_LIST);
+    char q[VRV_TIME_QUOTE_MAX];
+    return vrv_error_set(err, VRV_EINVAL, "unknown granularity \"%s\"; expected one of %s",
+                         vrv_time_quote(s, n, q), NAMES_LIST);
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -310,14 +307,12 @@ int vrv_gran_from_json(const json_t *j, const char *path, vrv_gran *out, vrv_err
             return vrv_error_prefix(err, "%s", p);
         return 0;
     }
-    char q[72];
-    size_t n = strlen(t), k = n > 64 ? 64 : n;
-    for (size_t i = 0; i < k; i++) q[i] = (t[i] >= 0x20 && t[i] < 0x7f && t[i] != '"') ? t[i] : '?';
-    q[k] = '\0';
+    char q[VRV_TIME_QUOTE_MAX];
     return vrv_error_set(err, VRV_EINVAL,
                          "%s: unknown granularity type \"%s\"; expected all, none, duration or "
                          "period",
-                         sub_path(p, sizeof p, here, "type"), q);
+                         sub_path(p, sizeof p, here, "type"),
+                         vrv_time_quote(t, json_string_length(type), q));
 }
 
 json_t *vrv_gran_to_json(const vrv_gran *g)

@@ -69,13 +69,8 @@ static const char SUPPORTED[] = "GyYxweEDMdahKHkmsSZ";
 
 static int pattern_error(vrv_error *err, const char *pat, size_t n, const char *what, char c)
 {
-    char q[96];
-    size_t k = n > 80 ? 80 : n, j = 0;
-    for (size_t i = 0; i < k; i++) {
-        unsigned char ch = (unsigned char)pat[i];
-        q[j++] = (ch >= 0x20 && ch < 0x7f && ch != '"') ? (char)ch : '?';
-    }
-    q[j] = '\0';
+    char q[VRV_TIME_QUOTE_MAX];
+    vrv_time_quote(pat, n, q);
     if (c) return vrv_error_set(err, VRV_EINVAL, "invalid date pattern \"%s\": %s: %c", q, what, c);
     return vrv_error_set(err, VRV_EINVAL, "invalid date pattern \"%s\": %s", q, what);
 }
@@ -507,45 +502,31 @@ static bool read_fraction(const char *s, size_t n, size_t *pos, int maxd, int64_
     return true;
 }
 
+/* "invalid time \"<text>\" for pattern \"<pattern>\": <what>" */
+static int time_error(vrv_error *err, const vrv_joda *j, const char *s, size_t n, const char *what)
+{
+    char q[VRV_TIME_QUOTE_MAX], pq[VRV_TIME_QUOTE_MAX];
+    vrv_time_quote(s, n, q);
+    vrv_time_quote(j->pattern, strlen(j->pattern), pq);
+    return vrv_error_set(err, VRV_EINVAL, "invalid time \"%s\" for pattern \"%s\": %s", q, pq,
+                         what);
+}
+
 static int parse_error(vrv_error *err, const vrv_joda *j, const char *s, size_t n, size_t pos)
 {
-    char q[96], r[96], pq[96];
-    size_t k = n > 80 ? 80 : n, x = 0;
-    for (size_t i = 0; i < k; i++)
-        q[x++] =
-            ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
-    q[x] = '\0';
-    x = 0;
-    for (size_t i = pos; i < n && x < 80; i++)
-        r[x++] =
-            ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
-    r[x] = '\0';
-    snprintf(pq, sizeof pq, "%s", j->pattern);
-    for (char *c = pq; *c; c++)
-        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || *c == '"') *c = '?';
-    if (pos >= n)
-        return vrv_error_set(err, VRV_EINVAL, "invalid time \"%s\" for pattern \"%s\": too short",
-                             q, pq);
-    return vrv_error_set(err, VRV_EINVAL,
-                         "invalid time \"%s\" for pattern \"%s\": malformed at \"%s\"", q, pq, r);
+    if (pos >= n) return time_error(err, j, s, n, "too short");
+    char r[VRV_TIME_QUOTE_MAX], what[VRV_TIME_QUOTE_MAX + 16];
+    snprintf(what, sizeof what, "malformed at \"%s\"", vrv_time_quote(s + pos, n - pos, r));
+    return time_error(err, j, s, n, what);
 }
 
 static int range_error(vrv_error *err, const vrv_joda *j, const char *s, size_t n,
                        const char *field, int64_t v, int64_t lo, int64_t hi)
 {
-    char q[96], pq[96];
-    size_t k = n > 80 ? 80 : n, x = 0;
-    for (size_t i = 0; i < k; i++)
-        q[x++] =
-            ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
-    q[x] = '\0';
-    snprintf(pq, sizeof pq, "%s", j->pattern);
-    for (char *c = pq; *c; c++)
-        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || *c == '"') *c = '?';
-    return vrv_error_set(err, VRV_EINVAL,
-                         "invalid time \"%s\" for pattern \"%s\": value %lld for %s must be in the "
-                         "range [%lld,%lld]",
-                         q, pq, (long long)v, field, (long long)lo, (long long)hi);
+    char what[160];
+    snprintf(what, sizeof what, "value %lld for %s must be in the range [%lld,%lld]", (long long)v,
+             field, (long long)lo, (long long)hi);
+    return time_error(err, j, s, n, what);
 }
 
 #define SET(f, val) (fl->has |= 1u << (f), fl->v[f] = (val))
@@ -800,20 +781,10 @@ int vrv_joda_parse(const vrv_joda *j, const char *s, size_t n, const vrv_tz *tz,
     /* a wall time that does not exist in the zone is an error, as in Joda */
     vrv_ms utc = vrv_tz_local_to_utc(zone, local);
     if ((vrv_ms)((uint64_t)utc + (uint64_t)(int64_t)vrv_tz_offset(zone, utc)) != local) {
-        char q[96], pq[96];
-        size_t k = n > 80 ? 80 : n, x = 0;
-        for (size_t i = 0; i < k; i++)
-            q[x++] = ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"')
-                         ? s[i]
-                         : '?';
-        q[x] = '\0';
-        snprintf(pq, sizeof pq, "%s", j->pattern);
-        for (char *c = pq; *c; c++)
-            if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f || *c == '"') *c = '?';
-        return vrv_error_set(err, VRV_EINVAL,
-                             "invalid time \"%s\" for pattern \"%s\": illegal instant due to time "
-                             "zone offset transition (%s)",
-                             q, pq, vrv_tz_id(zone));
+        char what[VRV_TZ_ID_MAX + 64];
+        snprintf(what, sizeof what, "illegal instant due to time zone offset transition (%s)",
+                 vrv_tz_id(zone));
+        return time_error(err, j, s, n, what);
     }
     *out = utc;
     return 0;
@@ -852,13 +823,8 @@ void vrv_ts_parser_destroy(vrv_ts_parser *p)
 
 static int ts_error(vrv_error *err, const char *what, const char *s, size_t n)
 {
-    char q[96];
-    size_t k = n > 80 ? 80 : n, x = 0;
-    for (size_t i = 0; i < k; i++)
-        q[x++] =
-            ((unsigned char)s[i] >= 0x20 && (unsigned char)s[i] < 0x7f && s[i] != '"') ? s[i] : '?';
-    q[x] = '\0';
-    return vrv_error_set(err, VRV_EINVAL, "%s \"%s\"", what, q);
+    char q[VRV_TIME_QUOTE_MAX];
+    return vrv_error_set(err, VRV_EINVAL, "%s \"%s\"", what, vrv_time_quote(s, n, q));
 }
 
 /* Java's (long) of a double: truncation, NaN 0, saturating. */

@@ -114,10 +114,7 @@ void vrv_time_iso_week(int64_t days, int64_t *weekyear, int *week)
 
 /* ---- error text -------------------------------------------------------- */
 
-/* Copies at most 80 bytes of user text into out for an error message, with
- * anything but printable ASCII replaced by '?' so the message stays valid
- * UTF-8 for the JSON error body. */
-static const char *quote_text(const char *s, size_t n, char out[96])
+const char *vrv_time_quote(const char *s, size_t n, char out[VRV_TIME_QUOTE_MAX])
 {
     size_t k = n > 80 ? 80 : n, j = 0;
     for (size_t i = 0; i < k; i++) {
@@ -134,22 +131,23 @@ static const char *quote_text(const char *s, size_t n, char out[96])
 
 static int malformed(vrv_error *err, const char *what, const char *s, size_t n, size_t pos)
 {
-    char q[96], r[96];
+    char q[VRV_TIME_QUOTE_MAX], r[VRV_TIME_QUOTE_MAX];
     if (pos >= n)
         return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": ends too early", what,
-                             quote_text(s, n, q));
+                             vrv_time_quote(s, n, q));
     return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": malformed at \"%s\" (position %zu)",
-                         what, quote_text(s, n, q), quote_text(s + pos, n - pos, r), pos);
+                         what, vrv_time_quote(s, n, q), vrv_time_quote(s + pos, n - pos, r), pos);
 }
 
 static int out_of_range(vrv_error *err, const char *s, size_t n, const char *field, int64_t v,
                         int64_t lo, int64_t hi)
 {
-    char q[96];
+    char q[VRV_TIME_QUOTE_MAX];
     return vrv_error_set(err, VRV_EINVAL,
                          "invalid ISO-8601 time \"%s\": value %lld for %s must be in the range "
                          "[%lld,%lld]",
-                         quote_text(s, n, q), (long long)v, field, (long long)lo, (long long)hi);
+                         vrv_time_quote(s, n, q), (long long)v, field, (long long)lo,
+                         (long long)hi);
 }
 
 /* ---- instant parsing --------------------------------------------------- */
@@ -388,9 +386,9 @@ static int parse_general(const char *s, size_t n, unsigned flags, vrv_time_parse
 
 done:
     if (!days_ms(days, ms, &out->local)) {
-        char q[96];
+        char q[VRV_TIME_QUOTE_MAX];
         return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": out of the representable range",
-                             ISO_WHAT, quote_text(s, n, q));
+                             ISO_WHAT, vrv_time_quote(s, n, q));
     }
     out->has_offset = has_offset;
     out->offset_ms = offset;
@@ -444,9 +442,9 @@ int vrv_time_parse(const char *s, size_t n, unsigned flags, vrv_ms *out, vrv_err
         return 0;
     }
     if (__builtin_sub_overflow(p.local, (vrv_ms)p.offset_ms, out)) {
-        char q[96];
+        char q[VRV_TIME_QUOTE_MAX];
         return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": out of the representable range",
-                             ISO_WHAT, quote_text(s, n, q));
+                             ISO_WHAT, vrv_time_quote(s, n, q));
     }
     return 0;
 }
@@ -593,9 +591,9 @@ int vrv_period_parse(const char *s, size_t n, vrv_period *out, vrv_error *err)
         while (pos < n && is_digit(s[pos])) {
             v = v * 10 + (s[pos] - '0');
             if (v > (int64_t)INT32_MAX + 1) {
-                char q[96];
+                char q[VRV_TIME_QUOTE_MAX];
                 return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": number too large",
-                                     PERIOD_WHAT, quote_text(s, n, q));
+                                     PERIOD_WHAT, vrv_time_quote(s, n, q));
             }
             pos++;
             k++;
@@ -603,9 +601,9 @@ int vrv_period_parse(const char *s, size_t n, vrv_period *out, vrv_error *err)
         if (k == 0) return malformed(err, PERIOD_WHAT, s, n, start);
         if (neg) v = -v;
         if (v > INT32_MAX) {
-            char q[96];
+            char q[VRV_TIME_QUOTE_MAX];
             return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": number too large",
-                                 PERIOD_WHAT, quote_text(s, n, q));
+                                 PERIOD_WHAT, vrv_time_quote(s, n, q));
         }
         int64_t frac = 0;
         bool has_frac = false;
@@ -779,20 +777,20 @@ static const char IV_WHAT[] = "ISO-8601 interval";
 
 int vrv_interval_parse(const char *s, size_t n, vrv_interval *out, vrv_error *err)
 {
-    char q[96];
+    char q[VRV_TIME_QUOTE_MAX];
     const char *slash = memchr(s, '/', n);
     if (!slash)
         return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": requires a '/' separator",
-                             IV_WHAT, quote_text(s, n, q));
+                             IV_WHAT, vrv_time_quote(s, n, q));
     size_t ln = (size_t)(slash - s), rn = n - ln - 1;
     const char *r = slash + 1;
     if (ln == 0 || rn == 0)
         return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": %s is empty", IV_WHAT,
-                             quote_text(s, n, q), ln == 0 ? "the start" : "the end");
+                             vrv_time_quote(s, n, q), ln == 0 ? "the start" : "the end");
     bool lp = s[0] == 'P' || s[0] == 'p', rp = r[0] == 'P' || r[0] == 'p';
     if (lp && rp)
         return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": composed of two periods", IV_WHAT,
-                             quote_text(s, n, q));
+                             vrv_time_quote(s, n, q));
     vrv_period per;
     vrv_ms start = 0, end = 0;
     int rc;
@@ -800,20 +798,20 @@ int vrv_interval_parse(const char *s, size_t n, vrv_interval *out, vrv_error *er
         rc = vrv_period_parse(s, ln, &per, err);
     else
         rc = vrv_time_parse(s, ln, 0, &start, err);
-    if (rc) return vrv_error_prefix(err, "interval \"%s\"", quote_text(s, n, q));
+    if (rc) return vrv_error_prefix(err, "interval \"%s\"", vrv_time_quote(s, n, q));
     if (rp)
         rc = vrv_period_parse(r, rn, &per, err);
     else
         rc = vrv_time_parse(r, rn, 0, &end, err);
-    if (rc) return vrv_error_prefix(err, "interval \"%s\"", quote_text(s, n, q));
+    if (rc) return vrv_error_prefix(err, "interval \"%s\"", vrv_time_quote(s, n, q));
     if ((rp && vrv_period_add(&per, start, 1, &end)) ||
         (lp && vrv_period_add(&per, end, -1, &start)))
         return vrv_error_set(err, VRV_EINVAL, "invalid %s \"%s\": out of the representable range",
-                             IV_WHAT, quote_text(s, n, q));
+                             IV_WHAT, vrv_time_quote(s, n, q));
     if (end < start)
         return vrv_error_set(err, VRV_EINVAL,
                              "invalid %s \"%s\": the end must not be before the start", IV_WHAT,
-                             quote_text(s, n, q));
+                             vrv_time_quote(s, n, q));
     out->start = start;
     out->end = end;
     return 0;

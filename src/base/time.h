@@ -104,6 +104,15 @@ void vrv_time_iso_week(int64_t days, int64_t *weekyear, int *week);
 /* Number of ISO weeks (52 or 53) of a week-based year. */
 int vrv_time_weeks_in_year(int64_t weekyear);
 
+/* ---- error text -------------------------------------------------------- */
+
+#define VRV_TIME_QUOTE_MAX 96 /* buffer for vrv_time_quote, with the NUL */
+
+/* Copies user text for an error message into out: at most 80 bytes, anything
+ * but printable ASCII (and '"') as '?' so the message stays valid UTF-8 in a
+ * JSON error body, "..." when cut. Returns out. */
+const char *vrv_time_quote(const char *s, size_t n, char out[VRV_TIME_QUOTE_MAX]);
+
 /* ---- instants ---------------------------------------------------------- */
 
 enum {

@@ -398,13 +398,8 @@ int vrv_tz_parse_time(const vrv_tz *tz, const char *s, size_t n, unsigned flags,
         off = offset_from_local(tz, p.local);
         /* Joda rejects a wall time that does not exist (DST gap) */
         if (off != vrv_tz_offset(tz, sub_off(p.local, off))) {
-            char q[96];
-            size_t k = n > 80 ? 80 : n, j = 0;
-            for (size_t i = 0; i < k; i++) {
-                unsigned char c = (unsigned char)s[i];
-                q[j++] = (c >= 0x20 && c < 0x7f && c != '"') ? (char)c : '?';
-            }
-            q[j] = '\0';
+            char q[VRV_TIME_QUOTE_MAX];
+            vrv_time_quote(s, n, q);
             return vrv_error_set(err, VRV_EINVAL,
                                  "invalid ISO-8601 time \"%s\": illegal instant due to time zone "
                                  "offset transition (%s)",
@@ -734,7 +729,7 @@ const vrv_tz *vrv_tz_fixed(int32_t offset_ms)
 
 int vrv_tz_get(const char *name, size_t n, const vrv_tz **out, vrv_error *err)
 {
-    char q[VRV_TZ_ID_MAX + 8];
+    char q[VRV_TIME_QUOTE_MAX];
     for (size_t i = 0; i < VRV_ARRAY_LEN(utc_names); i++)
         if (strlen(utc_names[i]) == n && memcmp(utc_names[i], name, n) == 0) {
             *out = &utc_zone;
@@ -750,10 +745,7 @@ int vrv_tz_get(const char *name, size_t n, const vrv_tz **out, vrv_error *err)
     int32_t off;
     if (n > skip && (name[skip] == '+' || name[skip] == '-')) {
         if (!parse_offset_name(name + skip, n - skip, &off)) {
-            size_t k = n > VRV_TZ_ID_MAX ? VRV_TZ_ID_MAX : n;
-            for (size_t i = 0; i < k; i++)
-                q[i] = (name[i] >= 0x20 && name[i] < 0x7f && name[i] != '"') ? name[i] : '?';
-            q[k] = '\0';
+            vrv_time_quote(name, n, q);
             return vrv_error_set(err, VRV_EINVAL,
                                  "invalid time zone offset \"%s\": expected +hh, +hh:mm or "
                                  "+hhmm below 24 hours",
@@ -763,10 +755,7 @@ int vrv_tz_get(const char *name, size_t n, const vrv_tz **out, vrv_error *err)
         return 0;
     }
     if (!valid_region(name, n)) {
-        size_t k = n > VRV_TZ_ID_MAX ? VRV_TZ_ID_MAX : n;
-        for (size_t i = 0; i < k; i++)
-            q[i] = (name[i] >= 0x20 && name[i] < 0x7f && name[i] != '"') ? name[i] : '?';
-        q[k] = '\0';
+        vrv_time_quote(name, n, q);
         return vrv_error_set(err, VRV_ENOTFOUND, "unknown time zone \"%s\"", q);
     }
     char key[VRV_TZ_ID_MAX];
