@@ -119,9 +119,9 @@ static inline void qt_rt_init(qt_rt *rt)
     vrv_value r1[] = {QS("A"), QS("u1")}, r2[] = {QS("D"), QS("u4")};
     vrv_value m1[] = {vrv_null(), vrv_long(3)}, m2[] = {vrv_null(), vrv_long(4)},
               m3[] = {vrv_null(), vrv_long(1)};
-    vrv_index_add(rt->idx, d2, r1, 2, m1);
-    vrv_index_add(rt->idx, d2, r1, 2, m2);
-    vrv_index_add(rt->idx, d2 + QT_H, r2, 2, m3);
+    vrv_index_add(rt->idx, d2, r1, 2, m1, NULL);
+    vrv_index_add(rt->idx, d2, r1, 2, m2, NULL);
+    vrv_index_add(rt->idx, d2 + QT_H, r2, 2, m3, NULL);
 }
 
 static inline void qt_rt_free(qt_rt *rt)

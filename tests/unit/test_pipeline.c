@@ -64,10 +64,14 @@ static void teardown(fixture *f)
     json_decref(f->json);
 }
 
+/* Feeds one stream record (JsonReader: several values per record, a
+ * whitespace-only record holds no event). */
 static int feed(fixture *f, const char *record)
 {
     vrv_error err;
-    return vrv_pipeline_process(f->p, record, record ? strlen(record) : 0, NULL, true, sink, f, &err);
+    vrv_record_meta meta = {.timestamp = 0, .partition = 0, .offset = -1};
+    return vrv_pipeline_process(f->p, record, record ? strlen(record) : 0, &meta, true, sink, f,
+                                &err);
 }
 
 static char *rows(fixture *f)
