@@ -24,6 +24,9 @@
 #include "query/query_int.h"
 
 #define MAX_ZERO_FILL 10000000 /* buckets one segment may zero-fill */
+#define DENSE_MAX_TABLE (1u << 20) /* entries of one bucket's id table (4 MB) */
+#define DENSE_BUDGET (1u << 22)    /* table entries of one interval's buckets (16 MB); the
+                                      buckets past it hash their keys instead */
 
 /* Mirrors of the numeric aggregator states (agg_state.c), checked against
  * the aggregator module at run time before the typed loops are used. */
@@ -103,6 +106,7 @@ typedef struct gdim {
     int kind;
     long col;
     bool multi;
+    size_t stride;           /* dense mode: weight of this dimension's id in the table index */
     int slot;
     vrv_mv_reader mv;
     const uint32_t *ids;
@@ -130,12 +134,16 @@ typedef struct gstate {
     uint32_t *gbucket;       /* group -> local bucket */
     uint32_t *gcodes;        /* group -> ndims codes */
     VRV_VEC(vrv_ms) buckets; /* local bucket starts */
-    VRV_VEC(int32_t *) dense;/* per bucket, dictionary-indexed group (dense topN) */
+    VRV_VEC(int32_t *) dense;/* per bucket: group by combined dictionary ids, or NULL
+                                when the budget is spent (that bucket hashes) */
     bool dense_mode;
+    size_t dense_size;       /* entries per bucket table: product of (ndict + 1) */
+    size_t dense_used;       /* table entries allocated in the current interval */
     vrv_map gindex;
     /* pairs */
     uint32_t *prow, *pgid;
     size_t npairs, pcap;
+    uint32_t *ident, *gfill; /* 0..BLOCK-1, and one group repeated */
 } gstate;
 
 static void push_pair(gstate *g, uint32_t row, uint32_t gid)
@@ -301,7 +309,27 @@ static int setup(gstate *g)
             if (rc) return rc;
         }
     }
-    g->dense_mode = g->ndims == 1 && g->dims[0].kind == D_DICT;
+    /* dictionary dimensions whose id combinations fit a table are grouped
+     * by indexing, without hashing */
+    g->dense_mode = g->ndims >= 1 && g->ndims <= 64;
+    g->dense_size = 1;
+    for (size_t d = 0; d < g->ndims && g->dense_mode; d++) {
+        gdim *gd = &g->dims[d];
+        if (gd->kind != D_DICT || (gd->multi && g->ndims > 1)) {
+            g->dense_mode = false;
+            break;
+        }
+        gd->stride = g->dense_size;
+        g->dense_size *= (size_t)vrv_adapter_column(g->a, (size_t)gd->col)->ndict + 1;
+        if (g->dense_size > DENSE_MAX_TABLE) g->dense_mode = false;
+    }
+    /* a table much larger than the segment costs more to clear than hashing */
+    if (g->dense_mode && g->ndims > 1 && g->dense_size > 4096 &&
+        g->dense_size > 4 * vrv_adapter_rows(g->a))
+        g->dense_mode = false;
+    g->ident = vrv_malloc(VRV_ADAPTER_BLOCK * sizeof *g->ident);
+    g->gfill = vrv_malloc(VRV_ADAPTER_BLOCK * sizeof *g->gfill);
+    for (uint32_t i = 0; i < VRV_ADAPTER_BLOCK; i++) g->ident[i] = i;
     vrv_map_init(&g->gindex, true);
     return 0;
 }
@@ -337,6 +365,8 @@ static void teardown(gstate *g)
     vrv_vec_free(&g->buckets);
     free(g->prow);
     free(g->pgid);
+    free(g->ident);
+    free(g->gfill);
 }
 
 /* Code of a slot dimension's value (interned per segment). */
@@ -403,9 +433,12 @@ static uint32_t bucket_of(gstate *g, bcur *bc, vrv_ms t, vrv_interval range)
     } else {
         vrv_vec_push(&g->buckets, s);
         if (g->dense_mode) {
-            uint32_t nd = vrv_adapter_column(g->a, (size_t)g->dims[0].col)->ndict;
-            int32_t *tab = vrv_malloc(((size_t)nd + 1) * sizeof *tab);
-            memset(tab, 0xff, ((size_t)nd + 1) * sizeof *tab);
+            int32_t *tab = NULL;
+            if (g->dense_used + g->dense_size <= DENSE_BUDGET) {
+                tab = vrv_malloc(g->dense_size * sizeof *tab);
+                memset(tab, 0xff, g->dense_size * sizeof *tab);
+                g->dense_used += g->dense_size;
+            }
             vrv_vec_push(&g->dense, tab);
         }
         bc->local = (uint32_t)(g->buckets.n - 1);
@@ -422,9 +455,24 @@ static int row_pairs(gstate *g, uint32_t lrow, size_t row, uint32_t bucket)
         push_pair(g, lrow, bucket);
         return 0;
     }
-    if (g->dense_mode) {
+    int32_t *tab = g->dense_mode ? g->dense.v[bucket] : NULL;
+    if (tab && g->ndims > 1) {
+        uint32_t codes[64];
+        size_t combined = 0;
+        for (size_t d = 0; d < g->ndims; d++) {
+            codes[d] = g->dims[d].ids[lrow];
+            combined += codes[d] * g->dims[d].stride;
+        }
+        int32_t gid = tab[combined];
+        if (gid < 0) {
+            gid = (int32_t)new_group(g, bucket, codes);
+            tab[combined] = gid;
+        }
+        push_pair(g, lrow, (uint32_t)gid);
+        return 0;
+    }
+    if (tab) {
         gdim *gd = &g->dims[0];
-        int32_t *tab = g->dense.v[bucket];
         size_t n = 1;
         const uint32_t *ids = gd->multi ? vrv_mv_row(&gd->mv, row, &n) : &gd->ids[lrow];
         for (size_t k = 0; k < n; k++) {
@@ -609,24 +657,83 @@ static void fold_fast(gstate *g, gagg *ga, const uint32_t *prow, const uint32_t 
     }
 }
 
-static void load_fast_block(gstate *g, gagg *ga, size_t b)
+/* Folds rows [from, to) of the block into one group: the common timeseries
+ * shape, summed without pair indirection so the loops vectorise. */
+static void fold_range(gstate *g, gagg *ga, uint32_t gid, size_t from, size_t to)
 {
-    if (ga->col < 0) return;
+    char *st = STATE(g, gid, ga->off);
+    const uint8_t *nl = ga->nulls;
+    switch (ga->fast) {
+    case FK_COUNT: *(int64_t *)st += (int64_t)(to - from); return;
+    case FK_LSUM: {
+        m_long *s = (m_long *)st;
+        uint64_t acc = 0;
+        bool any = false;
+        if (!nl) {
+            const int64_t *v = ga->l;
+            for (size_t i = from; i < to; i++) acc += (uint64_t)v[i];
+            any = to > from;
+        } else {
+            for (size_t i = from; i < to; i++)
+                if (!nl[i]) {
+                    acc += (uint64_t)ga->l[i];
+                    any = true;
+                }
+        }
+        if (any) {
+            s->v = (int64_t)((uint64_t)s->v + acc);
+            s->has = 1;
+        }
+        return;
+    }
+    case FK_DSUM: {
+        m_double *s = (m_double *)st;
+        double acc = s->v;
+        bool any = false;
+        for (size_t i = from; i < to; i++)
+            if (!nl || !nl[i]) {
+                acc += ga->d[i];
+                any = true;
+            }
+        if (any) {
+            s->v = acc;
+            s->has = 1;
+        }
+        return;
+    }
+    default:
+        for (size_t i = from; i < to; i++) g->gfill[i] = gid;
+        fold_fast(g, ga, g->ident + from, g->gfill + from, to - from, true);
+        return;
+    }
+}
+
+/* Decodes the block of a typed-loop aggregator's input column. A block the
+ * storage cannot deliver is an error: skipping it would drop rows silently. */
+static int load_fast_block(gstate *g, gagg *ga, size_t b)
+{
+    if (ga->col < 0 || ga->fast == FK_COUNT) return 0;
+    const void *got = NULL;
     switch (ga->fast) {
     case FK_LSUM:
     case FK_LMIN:
-    case FK_LMAX: ga->l = vrv_adapter_longs(g->a, (size_t)ga->col, b, ga->buf); break;
+    case FK_LMAX: got = ga->l = vrv_adapter_longs(g->a, (size_t)ga->col, b, ga->buf); break;
     case FK_DSUM:
     case FK_DMIN:
-    case FK_DMAX: ga->d = vrv_adapter_doubles(g->a, (size_t)ga->col, b, ga->buf); break;
+    case FK_DMAX: got = ga->d = vrv_adapter_doubles(g->a, (size_t)ga->col, b, ga->buf); break;
     case FK_FSUM:
     case FK_FMIN:
-    case FK_FMAX: ga->f = vrv_adapter_floats(g->a, (size_t)ga->col, b, ga->buf); break;
+    case FK_FMAX: got = ga->f = vrv_adapter_floats(g->a, (size_t)ga->col, b, ga->buf); break;
     default: break;
     }
+    if (!got)
+        return vrv_error_set(g->err, VRV_ECORRUPT, "segment [%s]: unreadable block %zu of column [%s]",
+                             vrv_adapter_segment_id(g->a), b,
+                             vrv_adapter_column(g->a, (size_t)ga->col)->name);
     ga->nulls = vrv_adapter_column(g->a, (size_t)ga->col)->is_time
                     ? NULL
                     : vrv_adapter_nulls(g->a, (size_t)ga->col, b, ga->nbuf);
+    return 0;
 }
 
 static void block_mask(const roaring_bitmap_t *bm, size_t base, size_t n, uint8_t *out)
@@ -769,6 +876,7 @@ static void flush_groups(gstate *g, vrv_interval range)
     vrv_map_clear(&g->gindex);
     for (size_t b = 0; b < g->dense.n; b++) free(g->dense.v[b]);
     g->dense.n = 0;
+    g->dense_used = 0;
     g->buckets.n = 0;
 }
 
@@ -841,6 +949,30 @@ static int run_interval(gstate *g, vrv_interval iv, const roaring_bitmap_t *fbm)
             gdim *gd = &g->dims[d];
             if (gd->kind == D_DICT && !gd->multi) gd->ids = vrv_adapter_ids(a, (size_t)gd->col, b, gd->idbuf);
         }
+        if (g->ndims == 0 && !g->any_generic && ns == n) {
+            /* every row of the block: runs of one bucket, no pairs. Every
+             * aggregator is a typed one here (any_generic is false); one
+             * over a missing column folds nothing, as its input is null. */
+            for (size_t i = 0; i < g->naggs && rc == 0; i++) rc = load_fast_block(g, &g->aggs[i], b);
+            if (rc) break;
+            size_t k = 0;
+            while (k < n) {
+                uint32_t bucket = bucket_of(g, &bc, times ? times[k] : start, range);
+                size_t e = k + 1;
+                if (times) {
+                    while (e < n && times[e] < bc.end) e++;
+                } else {
+                    e = n;
+                }
+                while (g->ngroups <= bucket) new_group(g, (uint32_t)g->ngroups, NULL);
+                for (size_t i = 0; i < g->naggs; i++) {
+                    gagg *ga = &g->aggs[i];
+                    if (ga->col >= 0 || ga->fast == FK_COUNT) fold_range(g, ga, bucket, k, e);
+                }
+                k = e;
+            }
+            continue;
+        }
         g->npairs = 0;
         bool slot_dims = false;
         for (size_t d = 0; d < g->ndims; d++) slot_dims |= g->dims[d].kind == D_SLOT;
@@ -852,13 +984,13 @@ static int run_interval(gstate *g, vrv_interval iv, const roaring_bitmap_t *fbm)
             rc = row_pairs(g, lr, base + lr, bucket);
         }
         if (rc) break;
-        for (size_t i = 0; i < g->naggs; i++) {
+        for (size_t i = 0; i < g->naggs && rc == 0; i++) {
             gagg *ga = &g->aggs[i];
             if (!ga->fast || (ga->col < 0 && ga->fast != FK_COUNT)) continue;
-            load_fast_block(g, ga, b);
-            if (ga->fast != FK_COUNT && !ga->l && !ga->d && !ga->f) continue;
+            if ((rc = load_fast_block(g, ga, b))) break;
             fold_fast(g, ga, g->prow, g->pgid, g->npairs, single);
         }
+        if (rc) break;
         if (g->any_generic) rc = fold_generic(g, b, times);
     }
     free(sel);

@@ -263,3 +263,20 @@ TEST(segment_metadata)
     json_decref(j);
     free(got);
 }
+
+TEST(period_granularity_across_dst)
+{
+    /* America/Los_Angeles moved to PDT on 2021-03-14: that day is 23 hours
+     * long and the next bucket is rendered with -07:00 */
+    QT_EXPECT("{\"queryType\":\"timeseries\",\"dataSource\":{\"type\":\"inline\","
+              "\"columnNames\":[\"__time\",\"x\"],\"columnTypes\":[\"LONG\",\"LONG\"],"
+              "\"rows\":[[1615705200000,1],[1615712400000,2],[1615788000000,3],[1615795200000,4]]},"
+              "\"intervals\":[\"2021-03-13/2021-03-17\"],\"granularity\":{\"type\":\"period\","
+              "\"period\":\"P1D\",\"timeZone\":\"America/Los_Angeles\"},"
+              "\"aggregations\":[{\"type\":\"count\",\"name\":\"n\"},{\"type\":\"longSum\","
+              "\"name\":\"x\",\"fieldName\":\"x\"}]}",
+              NULL, 0,
+              "[{\"timestamp\":\"2021-03-13T00:00:00.000-08:00\",\"result\":{\"n\":1,\"x\":1}},"
+              "{\"timestamp\":\"2021-03-14T00:00:00.000-08:00\",\"result\":{\"n\":2,\"x\":5}},"
+              "{\"timestamp\":\"2021-03-15T00:00:00.000-07:00\",\"result\":{\"n\":1,\"x\":4}}]");
+}
