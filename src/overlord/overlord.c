@@ -30,6 +30,7 @@
 #include "json/jutil.h"
 #include "server/http_client.h"
 #include "spec/spec.h"
+#include "task/stream_payload.h"
 #include "task/taskdir.h"
 
 #define RUNNER_TICK_MS     100
@@ -258,6 +259,58 @@ static int lock_intervals(const vrv_spec_batch *b, vrv_interval **out, size_t *n
     return 0;
 }
 
+/* What the queue needs to know of a task, from its validated JSON. */
+typedef struct task_info {
+    char *ds;            /* dataSource */
+    char *given_id;      /* "id", or NULL */
+    char *group;         /* groupId: a streaming task's is computed, a batch task's as given */
+    int priority;
+    vrv_interval *lock_ivs; /* up-front locks (batch overwrite); streaming tasks have none,
+                               they lock per allocated segment */
+    size_t n_lock_ivs;
+} task_info;
+
+static void task_info_clear(task_info *ti)
+{
+    free(ti->ds);
+    free(ti->given_id);
+    free(ti->group);
+    free(ti->lock_ivs);
+    memset(ti, 0, sizeof *ti);
+}
+
+/* Validates a task of a known type through its own parser. */
+static int task_info_get(vrv_overlord *o, const json_t *task, const char *type, task_info *ti,
+                         vrv_error *err)
+{
+    memset(ti, 0, sizeof *ti);
+    vrv_spec_opts opts = {.memory_budget = o->cfg.task_memory};
+    if (strcmp(type, VRV_STASK_TYPE_KAFKA) == 0) {
+        vrv_stask_payload p;
+        int rc = vrv_stask_payload_parse(task, &opts, &p, err);
+        if (rc < 0) return rc;
+        ti->ds = vrv_strdup(p.data_source);
+        ti->given_id = dup_or_null(p.id);
+        ti->group = vrv_strdup(p.group_id);
+        ti->priority = p.priority;
+        vrv_stask_payload_free(&p);
+        return 0;
+    }
+    vrv_spec_batch spec;
+    int rc = vrv_spec_batch_parse(task, &opts, &spec, err);
+    if (rc < 0) return rc;
+    ti->ds = vrv_strdup(spec.schema.data_source);
+    ti->given_id = dup_or_null(spec.id);
+    ti->group = dup_or_null(json_string_value(json_object_get(task, "groupId")));
+    ti->priority = BATCH_PRIORITY;
+    json_t *prio = json_object_get(json_object_get(task, "context"), "priority");
+    if (json_is_integer(prio)) ti->priority = (int)json_integer_value(prio);
+    rc = lock_intervals(&spec, &ti->lock_ivs, &ti->n_lock_ivs, err);
+    vrv_spec_batch_free(&spec);
+    if (rc < 0) task_info_clear(ti);
+    return rc;
+}
+
 int vrv_overlord_submit(vrv_overlord *o, const json_t *task, char **id_out, vrv_error *err)
 {
     *id_out = NULL;
@@ -267,25 +320,29 @@ int vrv_overlord_submit(vrv_overlord *o, const json_t *task, char **id_out, vrv_
         return vrv_error_set(err, VRV_EINVAL,
                              "Missing type id when trying to resolve subtype of `Task`: missing "
                              "type id property 'type'");
-    if (strcmp(type, "index_parallel") != 0 && strcmp(type, "index") != 0)
+    if (strcmp(type, "index_parallel") != 0 && strcmp(type, "index") != 0 &&
+        strcmp(type, VRV_STASK_TYPE_KAFKA) != 0)
         return vrv_error_set(err, VRV_EINVAL,
                              "Could not resolve type id '%s' as a subtype of `Task`: known type "
-                             "ids = [index, index_parallel]",
+                             "ids = [index, index_kafka, index_parallel]",
                              type);
-    vrv_spec_opts opts = {.memory_budget = o->cfg.task_memory};
-    vrv_spec_batch spec;
-    int rc = vrv_spec_batch_parse(task, &opts, &spec, err);
+    task_info ti;
+    int rc = task_info_get(o, task, type, &ti, err);
     if (rc < 0) return rc;
-    const char *ds = spec.schema.data_source;
+    const char *ds = ti.ds;
     char *id = NULL;
-    if (spec.id) {
-        id = vrv_strdup(spec.id);
+    if (ti.given_id) {
+        id = vrv_strdup(ti.given_id);
     } else {
         char rnd[TASK_ID_RANDOM_LEN + 1], now[VRV_TIME_STR_MAX];
         random_letters(rnd, TASK_ID_RANDOM_LEN);
         vrv_time_format(ovl_now(), now);
         vrv_buf b = VRV_BUF_INIT;
-        vrv_buf_printf(&b, "%s_%s_%s_%s", type, ds, rnd, now);
+        /* Druid names a streaming task without an id index_kafka_<ds>_<random>. */
+        if (strcmp(type, VRV_STASK_TYPE_KAFKA) == 0)
+            vrv_buf_printf(&b, "%s_%s_%s", type, ds, rnd);
+        else
+            vrv_buf_printf(&b, "%s_%s_%s_%s", type, ds, rnd, now);
         id = vrv_buf_detach(&b);
     }
     if (!id_ok(id)) {
@@ -294,27 +351,21 @@ int vrv_overlord_submit(vrv_overlord *o, const json_t *task, char **id_out, vrv_
                            "characters)",
                            id);
         free(id);
-        vrv_spec_batch_free(&spec);
+        task_info_clear(&ti);
         return rc;
     }
-    const char *group = json_string_value(json_object_get(task, "groupId"));
-    if (!group) group = id;
+    const char *group = ti.group ? ti.group : id;
     otask *t = vrv_calloc(1, sizeof *t);
     t->id = id;
     t->group_id = vrv_strdup(group);
     t->type = vrv_strdup(type);
     t->datasource = vrv_strdup(ds);
-    t->priority = BATCH_PRIORITY;
-    json_t *ctx = json_object_get(task, "context");
-    json_t *prio = json_object_get(ctx, "priority");
-    if (json_is_integer(prio)) t->priority = (int)json_integer_value(prio);
-    rc = lock_intervals(&spec, &t->lock_ivs, &t->n_lock_ivs, err);
-    vrv_spec_batch_free(&spec);
-    if (rc < 0) {
-        otask_free(t);
-        return rc;
-    }
+    t->priority = ti.priority;
+    t->lock_ivs = ti.lock_ivs;
+    t->n_lock_ivs = ti.n_lock_ivs;
+    ti.lock_ivs = NULL;
     t->payload = build_payload(task, id, group, ds);
+    task_info_clear(&ti);
     vrv_time_format(ovl_now(), t->created);
     char *payload = json_dumps(t->payload, JSON_COMPACT);
     char *status = status_text(id, "RUNNING", -1, NULL, NULL, -1);
@@ -664,26 +715,25 @@ static int restore(vrv_overlord *o, vrv_error *err)
             continue;
         }
         json_t *payload = json_loads(mt->payload ? mt->payload : "", 0, NULL);
-        vrv_spec_opts opts = {.memory_budget = o->cfg.task_memory};
-        vrv_spec_batch spec;
+        const char *ty = json_string_value(json_object_get(payload, "type"));
+        task_info ti;
         vrv_error e2;
         otask *t = NULL;
-        if (payload && vrv_spec_batch_parse(payload, &opts, &spec, &e2) == 0) {
+        if (payload && task_info_get(o, payload, ty ? ty : "index_parallel", &ti, &e2) == 0) {
             t = vrv_calloc(1, sizeof *t);
             t->id = vrv_strdup(mt->id);
             const char *g = json_string_value(json_object_get(payload, "groupId"));
-            t->group_id = vrv_strdup(g ? g : mt->id);
-            const char *ty = json_string_value(json_object_get(payload, "type"));
+            t->group_id = vrv_strdup(g ? g : ti.group ? ti.group : mt->id);
             t->type = vrv_strdup(ty ? ty : "index_parallel");
-            t->datasource = vrv_strdup(spec.schema.data_source);
-            t->priority = BATCH_PRIORITY;
-            json_t *prio = json_object_get(json_object_get(payload, "context"), "priority");
-            if (json_is_integer(prio)) t->priority = (int)json_integer_value(prio);
+            t->datasource = vrv_strdup(ti.ds);
+            t->priority = ti.priority;
             snprintf(t->created, sizeof t->created, "%s", mt->created_date ? mt->created_date : "");
-            lock_intervals(&spec, &t->lock_ivs, &t->n_lock_ivs, NULL);
+            t->lock_ivs = ti.lock_ivs;
+            t->n_lock_ivs = ti.n_lock_ivs;
+            ti.lock_ivs = NULL;
+            task_info_clear(&ti);
             t->payload = payload;
             payload = NULL;
-            vrv_spec_batch_free(&spec);
             vrv_vec_push(&o->tasks, t);
             VRV_INFO("overlord", "task [%s] queued again at restart", t->id);
         } else {

@@ -68,9 +68,13 @@ void vrv_overlord_free(vrv_overlord *o);
 
 /* ---- the task API ---------------------------------------------------------- */
 
-/* Validates and queues a task (index_parallel or index). *id_out (malloc'd)
- * is its id: the given one or index_parallel_<ds>_<random>_<now>. Errors:
- * VRV_EINVAL (the message names the field), VRV_ECONFLICT (id exists). */
+/* Validates and queues a task (index_parallel, index, or the streaming
+ * index_kafka, checked by task/stream_payload.h; a streaming task takes no
+ * locks up front: it locks each interval as it allocates segments). *id_out
+ * (malloc'd) is its id: the given one, or index_parallel_<ds>_<random>_<now>
+ * (index_kafka_<ds>_<random> for a streaming task). Errors: VRV_EINVAL (the
+ * message names the field), VRV_EUNSUPPORTED (index_kinesis), VRV_ECONFLICT
+ * (id exists). */
 int vrv_overlord_submit(vrv_overlord *o, const json_t *task, char **id_out, vrv_error *err);
 
 /* {"task":id,"payload":<task JSON>} — the payload NULL when unknown (returns
