@@ -667,6 +667,7 @@ int vrv_overlord_new(const vrv_overlord_config *cfg, vrv_meta *meta, vrv_overlor
     if (o->cfg.slots < 1) o->cfg.slots = 1;
     if (o->cfg.shutdown_timeout_ms <= 0) o->cfg.shutdown_timeout_ms = 10000;
     if (o->cfg.lock_timeout_ms <= 0) o->cfg.lock_timeout_ms = 30000;
+    if (o->cfg.publish_retry_ms <= 0) o->cfg.publish_retry_ms = 30000;
     if (o->cfg.task_memory <= 0) o->cfg.task_memory = VRV_SPEC_DEFAULT_MEMORY_BUDGET;
     o->meta = meta;
     pthread_mutex_init(&o->mu, NULL);

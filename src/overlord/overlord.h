@@ -46,6 +46,9 @@ typedef struct vrv_overlord_config {
     int64_t shutdown_timeout_ms; /* SIGTERM, then SIGKILL after this long */
     const char *task_log_level;  /* "info", ... for the task processes */
     int64_t lock_timeout_ms;     /* longest a timeChunkLockAcquire action waits */
+    int64_t publish_retry_ms;    /* longest a stream publish whose start is ahead of the
+                                    stored positions waits for the earlier commit (Druid
+                                    retries the transaction); 0 = 30000 */
     /* Called (from the runner thread or an HTTP thread) after segments were
      * published or dropped, so the coordinator can look at them soon. */
     void (*on_publish)(void *ctx, const char *data_source);
@@ -129,7 +132,18 @@ int vrv_overlord_task_reports(vrv_overlord *o, const char *id, char **out, vrv_e
 
 /* Runs one task action for a task process: body is the action holder
  * {"task": <task JSON or id>, "action": {...}}. *result gets the action's
- * result (which may be JSON null). Errors are the action's failure message. */
+ * result (which may be JSON null). Errors are the action's failure message.
+ *
+ * segmentTransactionalInsert with "startMetadata" and "endMetadata" (a
+ * stream's DataSourceMetadata, druid-streaming.md §4.8) publishes the
+ * segments and the stream positions in one transaction keyed by the
+ * action's (or the task's) supervisorId: the stored positions must match
+ * the start on every shared partition, then stored := stored.plus(end). A
+ * start ahead of the stored positions is retried (for publish_retry_ms) while
+ * an earlier commit may still come; a mismatch is Druid's failure result
+ * {"segments":[],"success":false,"errorMsg":"Inconsistency between stored
+ * metadata state[..] and target state[..]. Try resetting the supervisor."},
+ * returned with 0: the action ran, the publish did not. */
 int vrv_overlord_action(vrv_overlord *o, const json_t *holder, json_t **result, vrv_error *err);
 
 /* Counts for status displays. */

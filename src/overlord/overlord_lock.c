@@ -10,12 +10,15 @@
  * inside a lock of the task's group whose version is at least the segment's.
  */
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 
 #include "base/mem.h"
 #include "json/jutil.h"
+#include "json/jwriter.h"
 #include "overlord/overlord_int.h"
 #include "segment/segid.h"
+#include "stream/position.h"
 
 json_t *ovl_lock_json(const olock *l)
 {
@@ -299,6 +302,151 @@ static bool covered(vrv_overlord *o, const otask *t, const char *ds, vrv_interva
     return false;
 }
 
+/* ---- the transactional publish ------------------------------------------------ */
+
+/* Java's toString of a DataSourceMetadata, as Druid's publish failure
+ * messages print it: KafkaDataSourceMetadata{SeekableStreamStartSequenceNumbers=
+ * SeekableStreamEndSequenceNumbers{stream='t', partitionSequenceNumberMap={0=5}}}
+ * (the start form adds ", exclusivePartitions=[..]"). */
+static void meta_string(vrv_buf *b, const vrv_posmap *m, vrv_posmap_form form)
+{
+    vrv_buf_printf(b, "%sDataSourceMetadata{SeekableStreamStartSequenceNumbers=",
+                   m->stream_type == VRV_STREAM_KINESIS ? "Kinesis" : "Kafka");
+    vrv_buf_printf(b, "SeekableStream%sSequenceNumbers{stream='%s', partitionSequenceNumberMap={",
+                   form == VRV_POSMAP_START ? "Start" : "End", m->stream);
+    for (size_t i = 0; i < m->n; i++) {
+        char pos[VRV_POS_TEXT_MAX + 1];
+        vrv_pos_format(&m->v[i].pos, pos, sizeof pos);
+        vrv_buf_printf(b, "%s%s=%s", i ? ", " : "", m->v[i].part.id, pos);
+    }
+    vrv_buf_puts(b, "}");
+    if (form == VRV_POSMAP_START) {
+        vrv_buf_puts(b, ", exclusivePartitions=[");
+        bool first = true;
+        for (size_t i = 0; i < m->n; i++)
+            if (m->v[i].pos.exclusive) {
+                vrv_buf_printf(b, "%s%s", first ? "" : ", ", m->v[i].part.id);
+                first = false;
+            }
+        vrv_buf_puts(b, "]");
+    }
+    vrv_buf_puts(b, "}}");
+}
+
+static char *metadata_text(const vrv_posmap *m)
+{
+    vrv_buf b = VRV_BUF_INIT;
+    vrv_jw w;
+    vrv_jw_init(&w, &b, 0);
+    vrv_posmap_write_metadata_json(&w, m);
+    return vrv_buf_detach(&b);
+}
+
+enum { CAS_OK = 0, CAS_RETRY = 1, CAS_FAIL = 2 };
+
+/* One attempt at Druid's commitSegmentsAndMetadata: compare the stored
+ * positions of supervisor sup with start, then insert the segments and store
+ * stored.plus(end), in one metadata transaction. Returns CAS_OK, CAS_RETRY
+ * (start is ahead of the stored positions, or another commit changed them
+ * meanwhile: nothing was written) with msg set, CAS_FAIL (a mismatch Druid
+ * does not retry) with msg set, or a negative code with err set. */
+static int commit_once(vrv_overlord *o, const char *sup, const vrv_posmap *start,
+                       const vrv_posmap *end, const vrv_meta_publish_req *base,
+                       vrv_meta_publish_result *r, vrv_buf *msg, vrv_error *err)
+{
+    char *stored_text = NULL;
+    char sha1[VRV_SHA1_HEX_LEN + 1] = "";
+    int rc = vrv_meta_commit_metadata_get(o->meta, sup, &stored_text, sha1, err);
+    bool have = rc == 0;
+    if (rc < 0 && rc != VRV_ENOTFOUND) return rc;
+    vrv_posmap stored = {0}, newmap = {0};
+    if (have) {
+        json_t *j = json_loads(stored_text, 0, NULL);
+        rc = j ? vrv_posmap_from_metadata_json(j, "stored commit metadata", &stored, err)
+               : vrv_error_set(err, VRV_ECORRUPT,
+                               "stored commit metadata of [%s] is not JSON", sup);
+        json_decref(j);
+        free(stored_text);
+        if (rc < 0) return rc;
+        /* A stream start is valid against any stored row only when they agree
+         * on every partition they share. */
+        vrv_posmap as_start;
+        vrv_posmap_copy(&as_start, &stored);
+        vrv_posmap_as_start(&as_start);
+        bool matches = stored.stream_type == start->stream_type &&
+                       vrv_posmap_matches(start, &as_start, true);
+        if (!matches) {
+            bool ahead = stored.stream_type == start->stream_type &&
+                         vrv_posmap_compare(start, &as_start) == 1;
+            vrv_buf_reset(msg);
+            if (ahead) {
+                vrv_buf_puts(msg, "The new start metadata state[");
+                meta_string(msg, start, VRV_POSMAP_START);
+                vrv_buf_puts(msg, "] is ahead of the last committed end state[");
+                meta_string(msg, &stored, VRV_POSMAP_END);
+                vrv_buf_puts(msg, "]. Try resetting the supervisor.");
+            } else {
+                vrv_buf_puts(msg, "Inconsistency between stored metadata state[");
+                meta_string(msg, &stored, VRV_POSMAP_END);
+                vrv_buf_puts(msg, "] and target state[");
+                meta_string(msg, start, VRV_POSMAP_START);
+                vrv_buf_puts(msg, "]. Try resetting the supervisor.");
+            }
+            vrv_posmap_free(&as_start);
+            vrv_posmap_free(&stored);
+            return ahead ? CAS_RETRY : CAS_FAIL;
+        }
+        vrv_posmap_free(&as_start);
+        vrv_posmap_plus(&stored, end, &newmap);
+        vrv_posmap_free(&stored);
+    } else {
+        vrv_posmap_copy(&newmap, end);
+    }
+    char *text = metadata_text(&newmap);
+    vrv_posmap_free(&newmap);
+    vrv_meta_publish_req p = *base;
+    p.supervisor_id = sup;
+    p.expected_sha1 = have ? sha1 : NULL;
+    p.new_metadata = text;
+    rc = vrv_meta_publish(o->meta, &p, r, err);
+    free(text);
+    if (rc == VRV_ECONFLICT) {
+        vrv_buf_reset(msg);
+        vrv_buf_printf(msg, "Failed to update the metadata Store. The new start metadata is ahead "
+                            "of last committed end state. (%s)", err->msg);
+        return CAS_RETRY;
+    }
+    return rc < 0 ? rc : CAS_OK;
+}
+
+/* Reads the action's startMetadata and endMetadata: both or neither. */
+static int read_metadata(const json_t *a, vrv_posmap *start, vrv_posmap *end, bool *have,
+                         vrv_error *err)
+{
+    const json_t *sj = json_object_get(a, "startMetadata");
+    const json_t *ej = json_object_get(a, "endMetadata");
+    bool hs = sj && !json_is_null(sj), he = ej && !json_is_null(ej);
+    *have = false;
+    if (!hs && !he) return 0;
+    if (hs != he)
+        return vrv_error_set(err, VRV_EINVAL,
+                             "action: startMetadata and endMetadata must be given together");
+    int rc = vrv_posmap_from_metadata_json(sj, "action.startMetadata", start, err);
+    if (rc < 0) return rc;
+    if ((rc = vrv_posmap_from_metadata_json(ej, "action.endMetadata", end, err)) < 0) {
+        vrv_posmap_free(start);
+        return rc;
+    }
+    if (start->stream_type != end->stream_type || strcmp(start->stream, end->stream) != 0) {
+        vrv_posmap_free(start);
+        vrv_posmap_free(end);
+        return vrv_error_set(err, VRV_EINVAL,
+                             "action: startMetadata and endMetadata name different streams");
+    }
+    *have = true;
+    return 0;
+}
+
 static int act_publish(vrv_overlord *o, otask *t, const json_t *a, json_t **res, vrv_error *err)
 {
     const json_t *segs = json_object_get(a, "segments");
@@ -307,11 +455,14 @@ static int act_publish(vrv_overlord *o, otask *t, const json_t *a, json_t **res,
         return vrv_error_set(err, VRV_EINVAL, "action.segments: must be an array");
     if (drops && !json_is_null(drops) && !json_is_array(drops))
         return vrv_error_set(err, VRV_EINVAL, "action.segmentsToBeDropped: must be an array");
+    vrv_posmap start = {0}, end = {0};
+    bool have_meta;
+    int rc = read_metadata(a, &start, &end, &have_meta, err);
+    if (rc < 0) return rc;
     size_t ns = json_is_array(segs) ? json_array_size(segs) : 0;
     size_t nd = json_is_array(drops) ? json_array_size(drops) : 0;
     char **texts = vrv_calloc(ns ? ns : 1, sizeof *texts);
     const char **drop_ids = vrv_calloc(nd ? nd : 1, sizeof *drop_ids);
-    int rc = 0;
     for (size_t i = 0; i < ns && rc == 0; i++) {
         json_t *s = json_array_get(segs, i);
         texts[i] = json_dumps(s, JSON_COMPACT);
@@ -348,11 +499,54 @@ static int act_publish(vrv_overlord *o, otask *t, const json_t *a, json_t **res,
         vrv_segid_clear(&sid);
         drop_ids[i] = id;
     }
-    if (rc == 0 && ns + nd > 0) {
-        vrv_meta_publish_req p = {.segments = (const char *const *)texts,
-                                  .n_segments = ns,
-                                  .drop_ids = drop_ids,
-                                  .n_drop = nd};
+    vrv_meta_publish_req p = {.segments = (const char *const *)texts,
+                              .n_segments = ns,
+                              .drop_ids = drop_ids,
+                              .n_drop = nd};
+    const char *fail_msg = NULL;
+    vrv_buf msg = VRV_BUF_INIT;
+    if (rc == 0 && have_meta) {
+        /* The stored row is the supervisor's (newer Druid keys it by supervisor
+         * id, which defaults to the data source). */
+        const char *sup = json_string_value(json_object_get(a, "supervisorId"));
+        if (!sup) sup = json_string_value(json_object_get(t->payload, "supervisorId"));
+        if (!sup) sup = t->datasource;
+        vrv_ms deadline = ovl_now() + o->cfg.publish_retry_ms;
+        for (;;) {
+            vrv_meta_publish_result r;
+            int c = commit_once(o, sup, &start, &end, &p, &r, &msg, err);
+            if (c == CAS_OK) {
+                VRV_INFO("overlord",
+                         "task [%s] published %zu segments (%zu new) with commit metadata of [%s]",
+                         t->id, ns, r.inserted, sup);
+                vrv_meta_publish_result_free(&r);
+                pthread_cond_broadcast(&o->cv); /* publishes waiting behind this one */
+                break;
+            }
+            if (c < 0) {
+                rc = c;
+                break;
+            }
+            if (c == CAS_RETRY && ovl_now() < deadline) {
+                /* An earlier group of the same partitions has not committed
+                 * yet: wait for a commit (or a short while) and look again. */
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                int64_t ns_ = ts.tv_nsec + 200 * 1000000L;
+                ts.tv_sec += ns_ / 1000000000L;
+                ts.tv_nsec = ns_ % 1000000000L;
+                pthread_cond_timedwait(&o->cv, &o->mu, &ts);
+                if (!ovl_find(o, t->id)) {
+                    rc = vrv_error_set(err, VRV_ECANCELED, "task [%s] ended", t->id);
+                    break;
+                }
+                continue;
+            }
+            fail_msg = msg.data;
+            VRV_WARN("overlord", "task [%s]: publish refused: %s", t->id, fail_msg);
+            break;
+        }
+    } else if (rc == 0 && ns + nd > 0) {
         vrv_meta_publish_result r;
         rc = vrv_meta_publish(o->meta, &p, &r, err);
         if (rc == 0)
@@ -360,10 +554,16 @@ static int act_publish(vrv_overlord *o, otask *t, const json_t *a, json_t **res,
                      ns, r.inserted, r.dropped);
         vrv_meta_publish_result_free(&r);
     }
-    if (rc == 0) {
+    if (rc == 0 && fail_msg) {
+        /* Druid's SegmentPublishResult.fail: the action ran, the publish did not. */
+        *res = json_pack("{s:[], s:b, s:s}", "segments", "success", 0, "errorMsg", fail_msg);
+    } else if (rc == 0) {
         json_t *arr = json_is_array(segs) ? json_incref((json_t *)segs) : json_array();
         *res = json_pack("{s:o, s:b, s:n}", "segments", arr, "success", 1, "errorMsg");
     }
+    vrv_buf_free(&msg);
+    vrv_posmap_free(&start);
+    vrv_posmap_free(&end);
     for (size_t i = 0; i < ns; i++) free(texts[i]);
     free(texts);
     free(drop_ids);

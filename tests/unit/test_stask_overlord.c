@@ -4,6 +4,7 @@
  * the task queue with Druid's group id and no up-front locks, and bad task
  * JSON refused with the field named.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,8 +41,9 @@ static vrv_overlord *start(vrv_meta *m, const char *exe, const char *name)
 {
     char dir[512];
     snprintf(dir, sizeof dir, "%s/%s", vrv_test_tmpdir(), name);
-    vrv_overlord_config cfg = {.task_dir = dir, .exe = exe, .slots = 2,
-                               .shutdown_timeout_ms = 2000, .lock_timeout_ms = 300};
+    vrv_overlord_config cfg = {.task_dir = dir, .exe = exe, .slots = 4,
+                               .shutdown_timeout_ms = 2000, .lock_timeout_ms = 300,
+                               .publish_retry_ms = 1500};
     vrv_overlord *o = NULL;
     vrv_error err;
     CHECK_INT(vrv_overlord_new(&cfg, m, &o, &err), 0);
@@ -144,6 +146,210 @@ TEST(submit_index_kafka)
     free(id);
     json_decref(t);
 
+    vrv_overlord_free(o);
+    vrv_meta_close(m);
+    free(exe);
+}
+
+/* ---- the transactional publish with commit metadata ------------------------------- */
+
+static json_t *act(vrv_overlord *o, const char *id, const char *text, int *rc, vrv_error *err)
+{
+    json_error_t je;
+    json_t *a = json_loads(text, 0, &je);
+    if (!a) fprintf(stderr, "bad action: %s\n%s\n", je.text, text);
+    json_t *h = json_pack("{s:s, s:o}", "task", id, "action", a);
+    json_t *res = NULL;
+    *rc = vrv_overlord_action(o, h, &res, err);
+    json_decref(h);
+    return res;
+}
+
+/* A Kafka DataSourceMetadata of topic events: "start" or "end" form. */
+static char *md(const char *form, const char *map)
+{
+    char *b = vrv_malloc(1024);
+    snprintf(b, 1024,
+             "{\"type\":\"kafka\",\"partitions\":{\"type\":\"%s\",\"stream\":\"events\","
+             "\"partitionOffsetMap\":%s}}",
+             form, map);
+    return b;
+}
+
+/* Allocates the segment of sequence seq in hour H of 2021-03-04 and returns
+ * its DataSegment JSON (as a stream task would publish it). */
+static char *alloc_seg(vrv_overlord *o, const char *id, const char *seq, int hour)
+{
+    char a[1024];
+    snprintf(a, sizeof a,
+             "{\"type\":\"segmentAllocate\",\"dataSource\":\"metrics\",\"interval\":"
+             "\"2021-03-04T%02d:00:00.000Z/2021-03-04T%02d:00:00.000Z\",\"sequenceName\":\"%s\","
+             "\"skipSegmentLineageCheck\":true}",
+             hour, hour + 1, seq);
+    int rc;
+    vrv_error err;
+    json_t *r = act(o, id, a, &rc, &err);
+    if (rc) fprintf(stderr, "allocate: %s\n", err.msg);
+    CHECK_INT(rc, 0);
+    json_t *shard = json_object_get(r, "shardSpec");
+    char *b = vrv_malloc(2048);
+    snprintf(b, 2048,
+             "{\"dataSource\":\"metrics\",\"interval\":\"%s\",\"version\":\"%s\",\"loadSpec\":{"
+             "\"type\":\"local\",\"path\":\"/x\"},\"dimensions\":\"host\",\"metrics\":\"\","
+             "\"shardSpec\":{\"type\":\"numbered\",\"partitionNum\":%d,\"partitions\":%d},"
+             "\"binaryVersion\":9,\"size\":1}",
+             json_string_value(json_object_get(r, "interval")),
+             json_string_value(json_object_get(r, "version")),
+             (int)json_integer_value(json_object_get(shard, "partitionNum")),
+             (int)json_integer_value(json_object_get(shard, "partitions")));
+    json_decref(r);
+    return b;
+}
+
+static json_t *publish(vrv_overlord *o, const char *id, const char *seg, const char *start_map,
+                       const char *end_map, int *rc, vrv_error *err)
+{
+    char *sm = md("start", start_map), *em = md("end", end_map);
+    char *a = vrv_malloc(8192);
+    snprintf(a, 8192,
+             "{\"type\":\"segmentTransactionalInsert\",\"dataSource\":\"metrics\","
+             "\"segments\":[%s],\"startMetadata\":%s,\"endMetadata\":%s}",
+             seg ? seg : "", sm, em);
+    json_t *r = act(o, id, a, rc, err);
+    free(sm);
+    free(em);
+    free(a);
+    return r;
+}
+
+static char *stored(vrv_meta *m)
+{
+    char *payload = NULL;
+    vrv_error err;
+    if (vrv_meta_commit_metadata_get(m, "sup", &payload, NULL, &err) < 0) return NULL;
+    return payload;
+}
+
+typedef struct later {
+    vrv_overlord *o;
+    char *seg;
+    int rc;
+    json_t *res;
+} later;
+
+static void *publish_ahead(void *arg)
+{
+    later *l = arg;
+    vrv_error err;
+    l->res = publish(l->o, "index_kafka_sup_r2", l->seg, "{\"0\":20}", "{\"0\":30}", &l->rc, &err);
+    return NULL;
+}
+
+TEST(publish_compare_and_swap)
+{
+    vrv_meta *m = open_meta("cas");
+    char *exe = script("sleeper-cas", "sleep 30");
+    vrv_overlord *o = start(m, exe, "tasks-cas");
+    vrv_error err;
+    char *id = NULL;
+    const char *ids[] = {"index_kafka_sup_r1", "index_kafka_sup_r2"};
+    for (int i = 0; i < 2; i++) {
+        json_t *t = task_json(ids[i], "100");
+        CHECK_INT(vrv_overlord_submit(o, t, &id, &err), 0);
+        free(id);
+        json_decref(t);
+    }
+    int rc;
+
+    /* Replicas allocate the same id for the same sequence and interval. */
+    char *s0 = alloc_seg(o, ids[0], "seq_0", 5);
+    char *s0b = alloc_seg(o, ids[1], "seq_0", 5);
+    CHECK_STR(s0b, s0);
+
+    /* No stored row: any start is accepted, the end is stored. */
+    json_t *r = publish(o, ids[0], s0, "{\"0\":0}", "{\"0\":10}", &rc, &err);
+    CHECK_INT(rc, 0);
+    CHECK(json_is_true(json_object_get(r, "success")));
+    CHECK_INT(json_array_size(json_object_get(r, "segments")), 1);
+    json_decref(r);
+    char *st = stored(m);
+    CHECK_STR(st, "{\"type\":\"kafka\",\"partitions\":{\"type\":\"end\",\"stream\":\"events\","
+                  "\"topic\":\"events\",\"partitionSequenceNumberMap\":{\"0\":10},"
+                  "\"partitionOffsetMap\":{\"0\":10}}}");
+    free(st);
+
+    /* The replica that lost the race: its start no longer matches, Druid's
+     * failure result; its segment ids are already used. */
+    r = publish(o, ids[1], s0b, "{\"0\":0}", "{\"0\":10}", &rc, &err);
+    CHECK_INT(rc, 0);
+    CHECK(json_is_false(json_object_get(r, "success")));
+    CHECK_INT(json_array_size(json_object_get(r, "segments")), 0);
+    CHECK_STR(json_string_value(json_object_get(r, "errorMsg")),
+              "Inconsistency between stored metadata state[KafkaDataSourceMetadata{"
+              "SeekableStreamStartSequenceNumbers=SeekableStreamEndSequenceNumbers{stream='events', "
+              "partitionSequenceNumberMap={0=10}}}] and target state[KafkaDataSourceMetadata{"
+              "SeekableStreamStartSequenceNumbers=SeekableStreamStartSequenceNumbers{stream="
+              "'events', partitionSequenceNumberMap={0=0}, exclusivePartitions=[]}}]. Try "
+              "resetting the supervisor.");
+    json_decref(r);
+    json_t *used = act(o, ids[1],
+                       "{\"type\":\"retrieveUsedSegments\",\"dataSource\":\"metrics\","
+                       "\"intervals\":[\"2021-03-04T05:00:00.000Z/2021-03-04T06:00:00.000Z\"]}",
+                       &rc, &err);
+    CHECK_INT(rc, 0);
+    CHECK_INT(json_array_size(used), 1);
+    json_decref(used);
+
+    /* A start ahead of the stored end waits for the earlier commit. */
+    later l = {.o = o, .seg = alloc_seg(o, ids[1], "seq_2", 6)};
+    pthread_t th;
+    pthread_create(&th, NULL, publish_ahead, &l);
+    usleep(300000);
+    char *s1 = alloc_seg(o, ids[0], "seq_1", 6);
+    r = publish(o, ids[0], s1, "{\"0\":10}", "{\"0\":20}", &rc, &err);
+    CHECK_INT(rc, 0);
+    CHECK(json_is_true(json_object_get(r, "success")));
+    json_decref(r);
+    pthread_join(th, NULL);
+    CHECK_INT(l.rc, 0);
+    CHECK(json_is_true(json_object_get(l.res, "success")));
+    json_decref(l.res);
+    st = stored(m);
+    CHECK(st && strstr(st, "\"partitionOffsetMap\":{\"0\":30}") != NULL);
+    free(st);
+
+    /* Ahead with nobody to commit before it: refused once the wait is over. */
+    char *s3 = alloc_seg(o, ids[0], "seq_3", 7);
+    r = publish(o, ids[0], s3, "{\"0\":40}", "{\"0\":50}", &rc, &err);
+    CHECK_INT(rc, 0);
+    CHECK(json_is_false(json_object_get(r, "success")));
+    const char *em = json_string_value(json_object_get(r, "errorMsg"));
+    CHECK(em && strncmp(em, "The new start metadata state[KafkaDataSourceMetadata{", 53) == 0);
+    CHECK(em && strstr(em, "] is ahead of the last committed end state[") != NULL);
+    json_decref(r);
+
+    /* Partitions are independent: a metadata-only commit of partition 1 adds it. */
+    r = publish(o, ids[0], NULL, "{\"1\":0}", "{\"1\":5}", &rc, &err);
+    CHECK_INT(rc, 0);
+    CHECK(json_is_true(json_object_get(r, "success")));
+    json_decref(r);
+    st = stored(m);
+    CHECK(st && strstr(st, "\"partitionOffsetMap\":{\"0\":30,\"1\":5}") != NULL);
+    free(st);
+
+    /* Half of the metadata is an error of the request. */
+    r = act(o, ids[0], "{\"type\":\"segmentTransactionalInsert\",\"segments\":[],"
+                       "\"startMetadata\":{\"type\":\"kafka\",\"partitions\":{\"stream\":\"events\","
+                       "\"partitionOffsetMap\":{}}}}",
+            &rc, &err);
+    CHECK_INT(rc, VRV_EINVAL);
+    CHECK_STR(err.msg, "action: startMetadata and endMetadata must be given together");
+
+    free(s0);
+    free(s0b);
+    free(s1);
+    free(s3);
+    free(l.seg);
     vrv_overlord_free(o);
     vrv_meta_close(m);
     free(exe);
