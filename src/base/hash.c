@@ -45,11 +45,20 @@ void vrv_map_clear(vrv_map *m)
     vrv_arena_reset(&m->keys);
 }
 
+/* An entry keeps the low 32 bits of its key's hash: its home slot is those
+ * bits masked by the capacity, so growing the table and deleting never read
+ * a key again (the keys are scattered through memory; the slots are not),
+ * and the bits above the mask skip most key compares. */
+static inline uint32_t hash_bits(uint64_t h)
+{
+    return (uint32_t)(h ^ (h >> 32));
+}
+
 static size_t find(const vrv_map *m, const void *key, size_t len, uint64_t h, bool *found)
 {
     size_t mask = m->cap - 1;
-    size_t i = (size_t)h & mask;
-    uint32_t h32 = (uint32_t)(h >> 32);
+    uint32_t h32 = hash_bits(h);
+    size_t i = h32 & mask;
     for (;;) {
         const vrv_map_entry *e = &m->slots[i];
         if (!e->key) {
@@ -80,8 +89,7 @@ static void rehash(vrv_map *m, size_t cap)
     m->cap = cap;
     for (size_t j = 0; j < oldcap; j++) {
         if (!old[j].key) continue;
-        uint64_t h = vrv_hash(old[j].key, old[j].klen);
-        size_t i = (size_t)h & (cap - 1);
+        size_t i = old[j].hash32 & (cap - 1);
         while (m->slots[i].key) i = (i + 1) & (cap - 1);
         m->slots[i] = old[j];
     }
@@ -107,7 +115,7 @@ vrv_map_entry *vrv_map_put_entry(vrv_map *m, const void *key, size_t len, bool *
     else
         e->key = m->copy_keys ? vrv_arena_memdup(&m->keys, key, len) : key;
     e->klen = (uint32_t)len;
-    e->hash32 = (uint32_t)(h >> 32);
+    e->hash32 = hash_bits(h);
     e->val = 0;
     m->n++;
     return e;
@@ -125,7 +133,7 @@ bool vrv_map_del(vrv_map *m, const void *key, size_t len)
     for (;;) {
         j = (j + 1) & mask;
         if (!m->slots[j].key) break;
-        size_t home = (size_t)vrv_hash(m->slots[j].key, m->slots[j].klen) & mask;
+        size_t home = m->slots[j].hash32 & mask;
         bool between = (i <= j) ? (i < home && home <= j) : (i < home || home <= j);
         if (between) continue;
         m->slots[i] = m->slots[j];

@@ -28,7 +28,8 @@ static inline uint64_t vrv_hash_u64(uint64_t x)
 typedef struct vrv_map_entry {
     const char *key;  /* NULL marks an empty slot */
     uint32_t klen;
-    uint32_t hash32;  /* low bits of the hash, to skip most key compares */
+    uint32_t hash32;  /* 32 bits of the key's hash: its home slot, and a filter
+                         that skips most key compares */
     uint64_t val;
 } vrv_map_entry;
 

@@ -3,6 +3,7 @@
  */
 #include "base/mem.h"
 
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,4 +62,14 @@ void vrv_grow(void **p, size_t *cap, size_t need, size_t elem_size)
     while (c < need) c *= 2;
     *p = vrv_realloc(*p, c * elem_size);
     *cap = c;
+}
+
+void vrv_mem_tune_for_ingest(void)
+{
+    /* glibc serves blocks above the mmap threshold from fresh mappings and
+     * unmaps them on free: every new index would fault all its pages in
+     * again. Keep them in the heap instead. */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    mallopt(M_TOP_PAD, 64 << 20);
 }

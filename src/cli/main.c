@@ -1,24 +1,27 @@
 /*
  * main.c — `varve <verb> [options]`: dispatches to the verb's cmd_*.c.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/log.h"
+#include "base/mem.h"
 #include "cli/cli.h"
 
 typedef struct verb {
     const char *name;
     int (*fn)(int argc, char **argv);
     const char *help;
+    bool ingests; /* fills and frees in-memory indexes: tune the heap for it */
 } verb;
 
 static const verb verbs[] = {
     {"gen", vrv_cmd_gen, "write a synthetic event stream (JSON lines)"},
     {"kafka-mock", vrv_cmd_kafka_mock, "run an in-process Kafka cluster until stopped"},
     {"produce", vrv_cmd_produce, "send lines to a Kafka topic, one record each"},
-    {"sample", vrv_cmd_sample, "print the rows a Druid ingestion spec would store from files"},
+    {"sample", vrv_cmd_sample, "print the rows a Druid ingestion spec would store from files", true},
     {"server", vrv_cmd_server, "run a server with every role (overlord, coordinator, broker, historical)"},
     {"version", vrv_cmd_version, "print version information"},
 };
@@ -47,7 +50,10 @@ int main(int argc, char **argv)
     vrv_log_level level;
     if (lvl && vrv_log_level_parse(lvl, &level) == 0) vrv_log_init(level, NULL);
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
-        if (strcmp(argv[1], verbs[i].name) == 0) return verbs[i].fn(argc - 1, argv + 1);
+        if (strcmp(argv[1], verbs[i].name) == 0) {
+            if (verbs[i].ingests) vrv_mem_tune_for_ingest();
+            return verbs[i].fn(argc - 1, argv + 1);
+        }
     fprintf(stderr, "varve: unknown verb '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;
