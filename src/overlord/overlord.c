@@ -420,6 +420,7 @@ static void complete(vrv_overlord *o, otask *t, const char *code, const char *er
     else
         VRV_INFO("overlord", "task [%s] %s", t->id, code);
     pthread_cond_broadcast(&o->cv);
+    if (o->listener) o->listener(o->listener_ctx, t->id, t->datasource);
     otask_free(t);
 }
 
@@ -993,4 +994,61 @@ void vrv_overlord_counts(vrv_overlord *o, size_t *running, size_t *pending, size
     if (running) *running = r;
     if (pending) *pending = p;
     if (waiting) *waiting = w;
+}
+
+int vrv_overlord_active(vrv_overlord *o, const char *datasource, vrv_overlord_task_info **out,
+                        size_t *n)
+{
+    VRV_VEC(vrv_overlord_task_info) v = {0};
+    pthread_mutex_lock(&o->mu);
+    for (size_t i = 0; i < o->tasks.n; i++) {
+        otask *t = o->tasks.v[i];
+        if (datasource && strcmp(t->datasource, datasource) != 0) continue;
+        vrv_overlord_task_info ti = {vrv_strdup(t->id), vrv_strdup(t->type),
+                                     json_incref(t->payload)};
+        vrv_vec_push(&v, ti);
+    }
+    pthread_mutex_unlock(&o->mu);
+    *out = v.v;
+    *n = v.n;
+    return 0;
+}
+
+void vrv_overlord_task_info_free(vrv_overlord_task_info *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].id);
+        free(v[i].type);
+        json_decref(v[i].payload);
+    }
+    free(v);
+}
+
+bool vrv_overlord_task_location(vrv_overlord *o, const char *id, char **host, int *port)
+{
+    *host = NULL;
+    pthread_mutex_lock(&o->mu);
+    otask *t = ovl_find(o, id);
+    if (t && t->state == OT_RUNNING && t->host) {
+        *host = vrv_strdup(t->host);
+        *port = t->port;
+    }
+    pthread_mutex_unlock(&o->mu);
+    return *host != NULL;
+}
+
+void vrv_overlord_set_listener(vrv_overlord *o, vrv_overlord_listener fn, void *ctx)
+{
+    pthread_mutex_lock(&o->mu);
+    o->listener = fn;
+    o->listener_ctx = ctx;
+    pthread_mutex_unlock(&o->mu);
+}
+
+void vrv_overlord_set_action_hook(vrv_overlord *o, vrv_overlord_action_hook fn, void *ctx)
+{
+    pthread_mutex_lock(&o->mu);
+    o->action_hook = fn;
+    o->action_hook_ctx = ctx;
+    pthread_mutex_unlock(&o->mu);
 }

@@ -146,6 +146,35 @@ int vrv_overlord_task_reports(vrv_overlord *o, const char *id, char **out, vrv_e
  * returned with 0: the action ran, the publish did not. */
 int vrv_overlord_action(vrv_overlord *o, const json_t *holder, json_t **result, vrv_error *err);
 
+/* An active task as the supervisors see it. */
+typedef struct vrv_overlord_task_info {
+    char *id, *type;
+    json_t *payload; /* the task JSON (a reference) */
+} vrv_overlord_task_info;
+
+/* The active (queued or running) tasks of a data source, oldest first. *out
+ * is malloc'd; free with vrv_overlord_task_info_free. */
+int vrv_overlord_active(vrv_overlord *o, const char *datasource, vrv_overlord_task_info **out,
+                        size_t *n);
+void vrv_overlord_task_info_free(vrv_overlord_task_info *v, size_t n);
+
+/* Where a running task's own HTTP server listens, once it has said so:
+ * *host is malloc'd. False when the task is not running or has no location. */
+bool vrv_overlord_task_location(vrv_overlord *o, const char *id, char **host, int *port);
+
+/* Called with the task queue's lock held whenever a task completes (keep it
+ * short and do not call back into the overlord). */
+typedef void (*vrv_overlord_listener)(void *ctx, const char *task_id, const char *datasource);
+void vrv_overlord_set_listener(vrv_overlord *o, vrv_overlord_listener fn, void *ctx);
+
+/* Task actions the overlord hands to another component (the supervisors:
+ * checkPointDataSourceMetadata, resetDataSourceMetadata). The hook is called
+ * without the queue's lock, for an active task only, and returns 1 when it
+ * handled the action type (*result set), 0 when it does not know it. */
+typedef int (*vrv_overlord_action_hook)(void *ctx, const char *type, const json_t *action,
+                                        json_t **result);
+void vrv_overlord_set_action_hook(vrv_overlord *o, vrv_overlord_action_hook fn, void *ctx);
+
 /* Counts for status displays. */
 void vrv_overlord_counts(vrv_overlord *o, size_t *running, size_t *pending, size_t *waiting);
 

@@ -63,6 +63,10 @@ struct vrv_overlord {
     vrv_ms last_version_ms; /* lock versions strictly increase */
     pthread_t runner;
     bool started, stop;
+    vrv_overlord_listener listener; /* set before start; read under mu */
+    void *listener_ctx;
+    vrv_overlord_action_hook action_hook; /* set before start */
+    void *action_hook_ctx;
 };
 
 /* ---- overlord_lock.c ---------------------------------------------------------- */

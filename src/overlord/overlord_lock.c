@@ -580,6 +580,16 @@ int vrv_overlord_action(vrv_overlord *o, const json_t *holder, json_t **result, 
     if (!id) return vrv_error_set(err, VRV_EINVAL, "task: an id or a task object with \"id\"");
     const char *type = json_string_value(json_object_get(action, "type"));
     if (!type) return vrv_error_set(err, VRV_EINVAL, "action.type: required");
+    /* Actions another component answers (the supervisors'), for active tasks. */
+    pthread_mutex_lock(&o->mu);
+    bool active = ovl_find(o, id) != NULL;
+    vrv_overlord_action_hook hook = o->action_hook;
+    void *hook_ctx = o->action_hook_ctx;
+    pthread_mutex_unlock(&o->mu);
+    if (active && hook && hook(hook_ctx, type, action, result) == 1) {
+        if (!*result) *result = json_null();
+        return 0;
+    }
     char *ds_to_notify = NULL;
     pthread_mutex_lock(&o->mu);
     otask *t = ovl_find(o, id);

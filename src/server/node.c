@@ -10,6 +10,7 @@
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "overlord/supervisor.h"
 #include "server/broker.h"
 
 static FILE *node_log; /* the server log while a node runs */
@@ -47,6 +48,29 @@ static void on_publish(void *ctx, const char *ds)
     (void)ds;
     vrv_node *n = ctx;
     vrv_coord_poke(n->coord);
+}
+
+/* A task completed: its supervisor looks at it soon (task queue lock held). */
+static void on_task_done(void *ctx, const char *task_id, const char *ds)
+{
+    (void)task_id;
+    vrv_node *n = ctx;
+    vrv_sup_task_changed(n->sup, ds);
+}
+
+/* The task actions the supervisors answer. */
+static int on_action(void *ctx, const char *type, const json_t *action, json_t **result)
+{
+    vrv_node *n = ctx;
+    bool ok = false;
+    if (strcmp(type, "checkPointDataSourceMetadata") == 0)
+        vrv_sup_checkpoint_action(n->sup, action, &ok);
+    else if (strcmp(type, "resetDataSourceMetadata") == 0)
+        vrv_sup_reset_action(n->sup, action, &ok);
+    else
+        return 0;
+    *result = json_boolean(ok);
+    return 1;
 }
 
 static int open_log(vrv_node *n, vrv_error *err)
@@ -120,6 +144,11 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
                               .on_publish = on_publish,
                               .on_publish_ctx = n};
     if ((rc = vrv_overlord_new(&oc, n->meta, &n->ovl, err)) < 0) goto fail;
+    vrv_sup_config sc = {.spec_opts = {.memory_budget = cfg->task_memory}};
+    vrv_sup_env env = vrv_sup_env_overlord(n->ovl);
+    n->sup = vrv_sup_mgr_new(&sc, n->meta, &env);
+    vrv_overlord_set_listener(n->ovl, on_task_done, n);
+    vrv_overlord_set_action_hook(n->ovl, on_action, n);
 
     vrv_http_config hc = {.bind = cfg->bind,
                           .port = (uint16_t)cfg->port,
@@ -130,6 +159,7 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
     if ((rc = vrv_api_overlord_routes(n, err)) < 0) goto fail;
     if ((rc = vrv_api_coordinator_routes(n, err)) < 0) goto fail;
     if ((rc = vrv_api_broker_routes(n, err)) < 0) goto fail;
+    if ((rc = vrv_api_supervisor_routes(n, err)) < 0) goto fail;
     vrv_http_server_set_property(n->http, "druid.service", "varve");
     vrv_http_server_set_property(n->http, "varve.dataDir", cfg->data_dir);
 
@@ -146,6 +176,8 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
     snprintf(url, sizeof url, strchr(cb, ':') && cb[0] != '[' ? "http://[%s]:%u" : "http://%s:%u",
              cb, (unsigned)port);
     if ((rc = vrv_overlord_start(n->ovl, url, err)) < 0) goto fail;
+    /* After the task queue: re-created supervisors adopt or create tasks. */
+    if ((rc = vrv_sup_mgr_start(n->sup, err)) < 0) goto fail;
     if ((rc = vrv_coord_start(n->coord, err)) < 0) goto fail;
     atomic_store(&n->ready, true);
     VRV_INFO("server", "ready on %s:%u", cfg->bind, (unsigned)port);
@@ -175,6 +207,11 @@ void vrv_node_stop(vrv_node *n)
     VRV_INFO("server", "stopping");
     /* HTTP first: no request may reach a role being torn down. */
     vrv_http_server_free(n->http);
+    if (n->ovl) {
+        vrv_overlord_set_listener(n->ovl, NULL, NULL);
+        vrv_overlord_set_action_hook(n->ovl, NULL, NULL);
+    }
+    vrv_sup_mgr_free(n->sup);
     vrv_overlord_free(n->ovl);
     vrv_coord_free(n->coord);
     vrv_hist_set_notify(n->hist, NULL, NULL);

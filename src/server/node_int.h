@@ -31,12 +31,14 @@ struct vrv_node {
     vrv_dataserver hist_server; /* this process's historical, as the broker sees it */
     char host_port[300];        /* "localhost:8888", for error bodies and the leader URL */
     struct vrv_broker *broker;  /* query fan-out (server/broker.h) */
+    struct vrv_sup_mgr *sup;    /* streaming supervisors (overlord/supervisor.h) */
     atomic_bool ready;
 };
 
 int vrv_api_overlord_routes(vrv_node *n, vrv_error *err);
 int vrv_api_coordinator_routes(vrv_node *n, vrv_error *err);
 int vrv_api_broker_routes(vrv_node *n, vrv_error *err);
+int vrv_api_supervisor_routes(vrv_node *n, vrv_error *err);
 
 /* Parses Druid's URL interval form "2021-03-04_2021-03-05" ('_' for '/'),
  * also accepting '/'. */
