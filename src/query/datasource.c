@@ -5,7 +5,9 @@
  * in-memory table, a `query` datasource runs the inner query and reads its
  * finalized rows as a table whose __time is each row's timestamp, and a
  * `join` is a hash join of the left side's rows with the materialised right
- * side (INNER or LEFT, one equality condition).
+ * side (INNER or LEFT, on a conjunction of key equalities whose left sides
+ * are expressions over the left columns; a constant condition is a cross
+ * join or matches nothing).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -150,7 +152,8 @@ static vrv_adapter *query_table(const vrv_query *q, const vrv_query_partial *p, 
     return vrv_table_builder_finish(tb, "__subquery__", "__subquery__", &iv);
 }
 
-/* All rows of the adapters, every column, for the join. */
+/* All rows of the adapters, every column, for the join: those whose time
+ * lies in one of ivs[0..nivs) (all rows when ivs is NULL). */
 typedef struct mat {
     size_t ncols;
     char **names;
@@ -160,7 +163,16 @@ typedef struct mat {
     vrv_arena arena;
 } mat;
 
-static int materialise(const vrv_adapter *const *as, size_t n, mat *m, vrv_error *err)
+static bool in_intervals(vrv_ms t, const vrv_interval *ivs, size_t nivs)
+{
+    if (!ivs) return true;
+    for (size_t i = 0; i < nivs; i++)
+        if (t >= ivs[i].start && t < ivs[i].end) return true;
+    return false;
+}
+
+static int materialise(const vrv_adapter *const *as, size_t n, const vrv_interval *ivs, size_t nivs,
+                       const vrv_query_check *check, mat *m, vrv_error *err)
 {
     memset(m, 0, sizeof *m);
     vrv_arena_init(&m->arena, 0);
@@ -189,12 +201,25 @@ static int materialise(const vrv_adapter *const *as, size_t n, mat *m, vrv_error
             else slots[c] = s;
         }
         int ts = qreader_slot(&r, "__time", 6, err);
-        for (size_t row = 0; rc == 0 && row < vrv_adapter_rows(as[i]); row++) {
-            if ((rc = qreader_load(&r, row, err))) break;
-            for (size_t c = 0; c < m->ncols; c++)
-                vrv_vec_push(&m->vals, qvalue_copy(&m->arena, &r.vals[slots[c]]));
-            vrv_vec_push(&m->times, r.vals[ts].u.l);
+        int64_t *tbuf = vrv_malloc(VRV_ADAPTER_BLOCK * sizeof *tbuf);
+        for (size_t b = 0; rc == 0 && b < vrv_adapter_nblocks(as[i]); b++) {
+            if (check && check->fn && (rc = check->fn(check->ctx, err))) break;
+            const int64_t *t = vrv_adapter_times(as[i], b, tbuf);
+            if (!t) {
+                rc = vrv_error_set(err, VRV_ECORRUPT, "segment [%s]: unreadable __time block %zu",
+                                   vrv_adapter_segment_id(as[i]), b);
+                break;
+            }
+            size_t nr = vrv_adapter_block_rows(as[i], b), base = b * VRV_ADAPTER_BLOCK;
+            for (size_t k = 0; rc == 0 && k < nr; k++) {
+                if (!in_intervals(t[k], ivs, nivs)) continue;
+                if ((rc = qreader_load(&r, base + k, err))) break;
+                for (size_t c = 0; c < m->ncols; c++)
+                    vrv_vec_push(&m->vals, qvalue_copy(&m->arena, &r.vals[slots[c]]));
+                vrv_vec_push(&m->times, r.vals[ts].u.l);
+            }
         }
+        free(tbuf);
         free(slots);
         qreader_free(&r);
         if (rc) return rc;
@@ -211,35 +236,90 @@ static void mat_free(mat *m)
     vrv_arena_destroy(&m->arena);
 }
 
-/* The join key of a value: its string form; null has none. */
-static bool key_of(const vrv_value *v, vrv_buf *b)
+/* Left-side expressions read the materialised columns; __time is the slot
+ * after them. */
+static int mat_resolve(void *ctx, vrv_str name, vrv_expr_binding *out, vrv_error *err)
 {
-    vrv_buf_reset(b);
+    (void)err;
+    const mat *m = ctx;
+    out->slot = -1;
+    out->typed = false;
+    for (size_t c = 0; c < m->ncols; c++)
+        if (vrv_str_eq_c(name, m->names[c])) {
+            out->slot = (int32_t)c;
+            out->typed = true;
+            out->type = m->types[c];
+        }
+    if (vrv_str_eq_c(name, "__time")) {
+        out->slot = (int32_t)m->ncols;
+        out->typed = true;
+        out->type = VRV_C_LONG;
+    }
+    return 0;
+}
+
+/* Appends one key part: the value as the right key column's type sees it
+ * (numbers for a numeric column, Druid's string form otherwise), length
+ * prefixed so that composite keys cannot run into each other. False for
+ * null, which never matches. */
+static bool key_part(const vrv_value *v, vrv_ctype rtype, vrv_arena *ar, vrv_buf *b)
+{
     if (v->type == VRV_V_ARRAY) {
         if (v->len != 1) return false;
-        return key_of(&v->u.a[0], b);
+        return key_part(&v->u.a[0], rtype, ar, b);
     }
-    return vrv_value_append_string(v, b);
+    char num[40];
+    vrv_str s;
+    if (rtype == VRV_C_LONG) {
+        int64_t l;
+        if (!vrv_expr_to_long(v, &l)) return false;
+        s = vrv_str_make(num, (size_t)snprintf(num, sizeof num, "%lld", (long long)l));
+    } else if (rtype == VRV_C_DOUBLE || rtype == VRV_C_FLOAT) {
+        double d;
+        if (!vrv_expr_to_double(v, &d)) return false;
+        if (rtype == VRV_C_FLOAT) d = (float)d;
+        s = vrv_str_make(num, (size_t)snprintf(num, sizeof num, "%.17g", d));
+    } else if (!vrv_expr_to_string(v, ar, &s)) {
+        return false;
+    }
+    uint32_t len = (uint32_t)s.n;
+    vrv_buf_append(b, &len, sizeof len);
+    vrv_buf_append(b, s.p, s.n);
+    return true;
 }
 
 static int join_table(const vrv_datasource *ds, const vrv_adapter *const *left, size_t nl,
-                      const vrv_adapter *const *right, size_t nr, vrv_adapter **out, vrv_error *err)
+                      const vrv_interval *ivs, size_t nivs, const vrv_adapter *const *right,
+                      size_t nr, const vrv_query_check *check, vrv_adapter **out, vrv_error *err)
 {
     mat L, R;
-    int rc = materialise(left, nl, &L, err);
-    if (rc == 0) rc = materialise(right, nr, &R, err);
+    int rc = materialise(left, nl, ivs, nivs, check, &L, err);
+    if (rc == 0) rc = materialise(right, nr, NULL, 0, check, &R, err);
     else memset(&R, 0, sizeof R), vrv_arena_init(&R.arena, 0);
-    long lk = -1, rk = -1;
-    for (size_t c = 0; c < L.ncols; c++)
-        if (!strcmp(L.names[c], ds->left_key)) lk = (long)c;
-    for (size_t c = 0; c < R.ncols; c++)
-        if (!strcmp(R.names[c], ds->right_key)) rk = (long)c;
-    bool left_time_key = !strcmp(ds->left_key, "__time");
+    /* the keys: right columns, left expressions bound over the left columns */
+    size_t nk = ds->nkeys;
+    long *rk = vrv_calloc(nk + 1, sizeof *rk);
+    vrv_ctype *rt = vrv_calloc(nk + 1, sizeof *rt);
+    vrv_expr_prog **lk = vrv_calloc(nk + 1, sizeof *lk);
+    for (size_t k = 0; rc == 0 && k < nk; k++) {
+        rk[k] = -1;
+        rt[k] = VRV_C_STRING;
+        for (size_t c = 0; c < R.ncols; c++)
+            if (!strcmp(R.names[c], ds->right_keys[k])) {
+                rk[k] = (long)c;
+                rt[k] = R.types[c];
+            }
+        vrv_expr *e;
+        if ((rc = vrv_expr_parse(ds->left_exprs[k], strlen(ds->left_exprs[k]), &e, err))) break;
+        rc = vrv_expr_bind(e, mat_resolve, &L, &lk[k], err);
+        vrv_expr_free(e);
+    }
     size_t nc = L.ncols + R.ncols;
     const char **names = vrv_calloc(nc + 1, sizeof *names);
     vrv_ctype *types = vrv_calloc(nc + 1, sizeof *types);
-    vrv_arena ar;
+    vrv_arena ar, rowar;
     vrv_arena_init(&ar, 0);
+    vrv_arena_init(&rowar, 0);
     for (size_t c = 0; c < L.ncols; c++) {
         names[c] = L.names[c];
         types[c] = L.types[c];
@@ -257,54 +337,88 @@ static int join_table(const vrv_datasource *ds, const vrv_adapter *const *left, 
     vrv_buf kb = VRV_BUF_INIT;
     for (size_t r = 0; rc == 0 && r < nrr; r++) {
         next[r] = -1;
-        vrv_value kv = rk >= 0 ? R.vals.v[r * R.ncols + (size_t)rk] : vrv_null();
-        if (!key_of(&kv, &kb)) continue;
-        bool ins;
+        if (ds->never) continue;
+        vrv_buf_reset(&kb);
+        vrv_arena_reset(&rowar);
+        bool ok = true;
+        for (size_t k = 0; ok && k < nk; k++) {
+            vrv_value kv = rk[k] >= 0 ? R.vals.v[r * R.ncols + (size_t)rk[k]] : vrv_null();
+            ok = key_part(&kv, rt[k], &rowar, &kb);
+        }
+        if (!ok) continue;
+        bool ins; /* the map copies keys */
         uint64_t *slot = vrv_map_put(&idx, kb.data ? kb.data : "", kb.len, &ins);
         if (!ins) next[r] = (int64_t)*slot - 1;
         *slot = r + 1;
     }
     vrv_value *row = vrv_calloc(nc + 1, sizeof *row);
+    vrv_value *lslots = vrv_calloc(L.ncols + 2, sizeof *lslots);
+    VRV_VEC(size_t) hits = {0};
     for (size_t l = 0; rc == 0 && l < L.times.n; l++) {
-        for (size_t c = 0; c < L.ncols; c++) row[c] = L.vals.v[l * L.ncols + c];
-        vrv_value kv = left_time_key ? vrv_long(L.times.v[l])
-                                     : lk >= 0 ? L.vals.v[l * L.ncols + (size_t)lk] : vrv_null();
+        for (size_t c = 0; c < L.ncols; c++) row[c] = lslots[c] = L.vals.v[l * L.ncols + c];
+        lslots[L.ncols] = vrv_long(L.times.v[l]);
+        vrv_buf_reset(&kb);
+        vrv_arena_reset(&rowar);
+        bool ok = !ds->never;
+        for (size_t k = 0; ok && rc == 0 && k < nk; k++) {
+            vrv_value kv;
+            if ((rc = vrv_expr_eval(lk[k], lslots, &rowar, &kv, err))) break;
+            ok = key_part(&kv, rt[k], &rowar, &kb);
+        }
+        if (rc) break;
         bool matched = false;
-        if (key_of(&kv, &kb)) {
+        hits.n = 0;
+        if (ok && nk == 0) {
+            for (size_t r = 0; r < nrr; r++) vrv_vec_push(&hits, r);
+        } else if (ok) {
             uint64_t *slot = vrv_map_get(&idx, kb.data ? kb.data : "", kb.len);
             /* chains are newest first: collect and emit in right-side order */
-            VRV_VEC(size_t) hits = {0};
-            for (int64_t r = slot ? (int64_t)*slot - 1 : -1; r >= 0; r = next[r]) vrv_vec_push(&hits, (size_t)r);
-            for (size_t h = hits.n; h > 0; h--) {
-                size_t r = hits.v[h - 1];
-                for (size_t c = 0; c < R.ncols; c++) row[L.ncols + c] = R.vals.v[r * R.ncols + c];
-                vrv_table_builder_add(tb, L.times.v[l], row);
-                matched = true;
+            for (int64_t r = slot ? (int64_t)*slot - 1 : -1; r >= 0; r = next[r])
+                vrv_vec_push(&hits, (size_t)r);
+            for (size_t i = 0, j = hits.n; i + 1 < j; i++, j--) {
+                size_t t = hits.v[i];
+                hits.v[i] = hits.v[j - 1];
+                hits.v[j - 1] = t;
             }
-            vrv_vec_free(&hits);
+        }
+        for (size_t h = 0; h < hits.n; h++) {
+            size_t r = hits.v[h];
+            for (size_t c = 0; c < R.ncols; c++) row[L.ncols + c] = R.vals.v[r * R.ncols + c];
+            vrv_table_builder_add(tb, L.times.v[l], row);
+            matched = true;
         }
         if (!matched && ds->join_type == VRV_JOIN_LEFT) {
             for (size_t c = 0; c < R.ncols; c++) row[L.ncols + c] = vrv_null();
             vrv_table_builder_add(tb, L.times.v[l], row);
         }
     }
+    vrv_vec_free(&hits);
     free(row);
+    free(lslots);
     free(next);
     vrv_buf_free(&kb);
     vrv_map_destroy(&idx);
+    for (size_t k = 0; k < nk; k++) vrv_expr_prog_free(lk[k]);
+    free(lk);
+    free(rk);
+    free(rt);
     const char *dsname = nl ? vrv_adapter_datasource(left[0]) : "join";
     vrv_interval iv = vrv_interval_eternity();
-    *out = vrv_table_builder_finish(tb, dsname, nl ? vrv_adapter_segment_id(left[0]) : "join", &iv);
+    vrv_adapter *a = vrv_table_builder_finish(tb, dsname, nl ? vrv_adapter_segment_id(left[0]) : "join", &iv);
+    if (rc) vrv_adapter_free(a);
+    else *out = a;
     free(names);
     free(types);
     vrv_arena_destroy(&ar);
+    vrv_arena_destroy(&rowar);
     mat_free(&L);
     mat_free(&R);
     return rc;
 }
 
-int qresolve_ds(const vrv_datasource *ds, vrv_adapter *const *in, size_t n, qadapters *use,
-                qadapters *owned, vrv_error *err)
+int qresolve_ds(const vrv_datasource *ds, vrv_adapter *const *in, size_t n, const vrv_interval *ivs,
+                size_t nivs, const vrv_query_check *check, qadapters *use, qadapters *owned,
+                vrv_error *err)
 {
     switch (ds->kind) {
     case VRV_DS_TABLE:
@@ -323,7 +437,7 @@ int qresolve_ds(const vrv_datasource *ds, vrv_adapter *const *in, size_t n, qada
     }
     case VRV_DS_QUERY: {
         vrv_query_partial *p;
-        int rc = vrv_query_run(ds->query, in, n, &p, err);
+        int rc = vrv_query_run_checked(ds->query, in, n, check, &p, err);
         if (rc) return rc;
         vrv_adapter *a = query_table(ds->query, p, err, &rc);
         vrv_query_partial_free(p);
@@ -334,12 +448,14 @@ int qresolve_ds(const vrv_datasource *ds, vrv_adapter *const *in, size_t n, qada
     }
     case VRV_DS_JOIN: {
         qadapters l = {0}, r = {0};
-        int rc = qresolve_ds(ds->left, in, n, &l, owned, err);
-        if (rc == 0) rc = qresolve_ds(ds->right, in, n, &r, owned, err);
+        /* the left rows outside the query's intervals are never seen: they
+         * are left out of the join; the right side is read whole */
+        int rc = qresolve_ds(ds->left, in, n, ivs, nivs, check, &l, owned, err);
+        if (rc == 0) rc = qresolve_ds(ds->right, in, n, NULL, 0, check, &r, owned, err);
         vrv_adapter *a = NULL;
         if (rc == 0)
-            rc = join_table(ds, (const vrv_adapter *const *)l.v, l.n, (const vrv_adapter *const *)r.v,
-                            r.n, &a, err);
+            rc = join_table(ds, (const vrv_adapter *const *)l.v, l.n, ivs, nivs,
+                            (const vrv_adapter *const *)r.v, r.n, check, &a, err);
         vrv_vec_free(&l);
         vrv_vec_free(&r);
         if (a) {

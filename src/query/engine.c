@@ -841,7 +841,7 @@ static void flush_groups(gstate *g, vrv_interval range)
             p->stamp = range.start;
         p->has_stamp = true;
     }
-    vrv_value dims[64];
+    vrv_value *dims = vrv_malloc((g->ndims ? g->ndims : 1) * sizeof *dims);
     for (size_t gid = 0; gid < g->ngroups; gid++) {
         vrv_ms t = all ? 0 : g->buckets.v[g->gbucket[gid]];
         for (size_t d = 0; d < g->ndims; d++) {
@@ -872,6 +872,7 @@ static void flush_groups(gstate *g, vrv_interval range)
             }
         }
     }
+    free(dims);
     g->ngroups = 0;
     vrv_map_clear(&g->gindex);
     for (size_t b = 0; b < g->dense.n; b++) free(g->dense.v[b]);
@@ -913,6 +914,8 @@ static int run_interval(gstate *g, vrv_interval iv, const roaring_bitmap_t *fbm)
     size_t nb = vrv_adapter_nblocks(a);
     uint32_t *sel = vrv_malloc(VRV_ADAPTER_BLOCK * sizeof *sel);
     for (size_t b = 0; b < nb && rc == 0; b++) {
+        if (b % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && b && (rc = qcheck(g->p, g->err)))
+            break;
         size_t base = b * VRV_ADAPTER_BLOCK, n = vrv_adapter_block_rows(a, b);
         const int64_t *times = need_times ? vrv_adapter_times(a, b, tbuf) : NULL;
         if (need_times && !times) {

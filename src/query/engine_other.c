@@ -16,7 +16,8 @@
  * fn(ctx, row, time) in storage order; fn returns false to stop. */
 typedef bool (*row_fn)(void *ctx, size_t row, vrv_ms t);
 
-static int walk_rows(const vrv_query *q, const vrv_adapter *a, row_fn fn, void *ctx, vrv_error *err)
+static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_partial *p, row_fn fn,
+                     void *ctx, vrv_error *err)
 {
     vrv_interval ivs[64];
     vrv_interval *clip = q->nintervals <= 64 ? ivs : vrv_malloc(q->nintervals * sizeof *clip);
@@ -29,6 +30,8 @@ static int walk_rows(const vrv_query *q, const vrv_adapter *a, row_fn fn, void *
     for (size_t k = 0; rc == 0 && go && k < nclip; k++) {
         vrv_interval iv = clip[k];
         for (size_t b = 0; go && b < vrv_adapter_nblocks(a); b++) {
+            if (b % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && b && (rc = qcheck(p, err)))
+                break;
             size_t base = b * VRV_ADAPTER_BLOCK, n = vrv_adapter_block_rows(a, b);
             const int64_t *t = vrv_adapter_times(a, b, tbuf);
             if (!t) {
@@ -145,7 +148,7 @@ int qengine_scan(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
         }
         s.cur.types[c] = tn ? vrv_arena_strdup(&p->arena, tn) : NULL;
     }
-    if (rc == 0) rc = walk_rows(q, a, scan_row, &s, err);
+    if (rc == 0) rc = walk_rows(q, a, p, scan_row, &s, err);
     if (rc == 0) rc = s.rc;
     if (rc == 0) scan_flush(&s);
     vrv_vec_free(&s.vals);
@@ -333,7 +336,7 @@ int qengine_meta(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
         return 0;
     }
     tb_ctx c = {0};
-    int rc = walk_rows(q, a, tb_row, &c, err);
+    int rc = walk_rows(q, a, p, tb_row, &c, err);
     if (rc || !c.any) return rc;
     if (!p->has_time || c.min < p->min_time) p->min_time = c.min;
     if (!p->has_time || c.max > p->max_time) p->max_time = c.max;
@@ -592,8 +595,9 @@ int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *
     /* the rows, with their times */
     VRV_VEC(uint32_t) rows = {0};
     VRV_VEC(vrv_ms) times = {0};
-    vrv_interval ivs[64];
-    size_t nclip = q->nintervals <= 64 ? qclip_intervals(q, a, ivs) : 0;
+    vrv_interval ivbuf[64];
+    vrv_interval *ivs = q->nintervals <= 64 ? ivbuf : vrv_malloc(q->nintervals * sizeof *ivs);
+    size_t nclip = qclip_intervals(q, a, ivs);
     roaring_bitmap_t *fbm = NULL;
     int rc = 0;
     if (nclip && q->filter) rc = qfilter_rows(q->filter, q, a, &fbm, err);
@@ -604,10 +608,18 @@ int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *
             if (!p->has_stamp || st < p->stamp) p->stamp = st;
             p->has_stamp = true;
         }
-        for (size_t b = 0; b < vrv_adapter_nblocks(a); b++) {
+        for (size_t b = 0; rc == 0 && b < vrv_adapter_nblocks(a); b++) {
+            if (b % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && b && (rc = qcheck(p, err)))
+                break;
             const int64_t *t = vrv_adapter_times(a, b, tbuf);
             size_t n = vrv_adapter_block_rows(a, b), base = b * VRV_ADAPTER_BLOCK;
-            if (!t) break;
+            if (!t) {
+                rc = vrv_error_set(err, VRV_ECORRUPT, "segment [%s]: unreadable __time block %zu",
+                                   vrv_adapter_segment_id(a), b);
+                break;
+            }
+            if (t[n - 1] < ivs[k].start) continue;
+            if (t[0] >= ivs[k].end) break;
             for (size_t i = 0; i < n; i++) {
                 if (t[i] < ivs[k].start || t[i] >= ivs[k].end) continue;
                 if (fbm && !roaring_bitmap_contains(fbm, (uint32_t)(base + i))) continue;
@@ -617,6 +629,7 @@ int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *
         }
     }
     free(tbuf);
+    if (ivs != ivbuf) free(ivs);
     if (fbm) roaring_bitmap_free(fbm);
     size_t nd = q->search_dims ? q->nsearch_dims : vrv_adapter_ncols(a);
     for (size_t d = 0; rc == 0 && d < nd; d++) {

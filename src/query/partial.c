@@ -10,6 +10,7 @@
  * On the wire a state is the base64 of vrv_agg_serialize, so nothing is
  * finalized or rounded between servers.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,6 +115,8 @@ vrv_query_partial *vrv_query_partial_new(const vrv_query *q)
 void vrv_query_partial_free(vrv_query_partial *p)
 {
     if (!p) return;
+    for (size_t i = 0; i < p->segs.n; i++) vrv_query_partial_free(p->segs.v[i].p);
+    vrv_vec_free(&p->segs);
     for (size_t g = 0; g < p->groups.n; g++) {
         for (size_t i = 0; i < p->q->aggs.n; i++)
             vrv_agg_destroy(p->inner[i], p->groups.v[g].states + p->offs[i]);
@@ -169,6 +172,12 @@ int vrv_query_merge(vrv_query_partial *dst, vrv_query_partial *src, vrv_error *e
 {
     (void)err;
     const vrv_query *q = dst->q;
+    for (size_t i = 0; i < src->segs.n; i++) {
+        qsegpart sp = src->segs.v[i];
+        sp.segid = vrv_arena_strdup(&dst->arena, sp.segid);
+        vrv_vec_push(&dst->segs, sp);
+    }
+    src->segs.n = 0;
     if (grouped(q)) {
         if (src->has_stamp) {
             bool later = q->descending;
@@ -242,16 +251,31 @@ static void write_value(vrv_jw *w, const vrv_value *v, vrv_arena *ar)
     vrv_jw_value(w, v);
 }
 
-void vrv_query_partial_to_json(const vrv_query_partial *p, vrv_buf *out)
+static void write_partial(vrv_jw *wp, const vrv_query_partial *p)
 {
     const vrv_query *q = p->q;
-    vrv_jw w;
-    vrv_jw_init(&w, out, 0);
+    vrv_jw w = *wp;
     vrv_arena ar;
     vrv_arena_init(&ar, 0);
     vrv_buf tmp = VRV_BUF_INIT;
     vrv_jw_begin_object(&w);
     vrv_jw_kv_string(&w, "queryType", vrv_query_type_name(q->type));
+    if (p->segs.n) {
+        vrv_jw_key(&w, "bySegment");
+        vrv_jw_begin_array(&w);
+        for (size_t i = 0; i < p->segs.n; i++) {
+            const qsegpart *sp = &p->segs.v[i];
+            vrv_jw_begin_object(&w);
+            vrv_jw_kv_string(&w, "segment", sp->segid);
+            vrv_jw_kv_long(&w, "start", sp->start);
+            vrv_jw_kv_long(&w, "intervalStart", sp->interval.start);
+            vrv_jw_kv_long(&w, "intervalEnd", sp->interval.end);
+            vrv_jw_key(&w, "partial");
+            write_partial(&w, sp->p);
+            vrv_jw_end_object(&w);
+        }
+        vrv_jw_end_array(&w);
+    }
     if (grouped(q)) {
         if (p->has_stamp) vrv_jw_kv_long(&w, "stamp", p->stamp);
         vrv_jw_key(&w, "groups");
@@ -337,8 +361,16 @@ void vrv_query_partial_to_json(const vrv_query_partial *p, vrv_buf *out)
         vrv_jw_end_array(&w);
     }
     vrv_jw_end_object(&w);
+    *wp = w;
     vrv_buf_free(&tmp);
     vrv_arena_destroy(&ar);
+}
+
+void vrv_query_partial_to_json(const vrv_query_partial *p, vrv_buf *out)
+{
+    vrv_jw w;
+    vrv_jw_init(&w, out, 0);
+    write_partial(&w, p);
 }
 
 static vrv_value read_value(vrv_arena *a, const json_t *j)
@@ -390,11 +422,9 @@ static vrv_value as_type(const vrv_value *v, const char *type)
     return *v;
 }
 
-int vrv_query_partial_from_json(const vrv_query *q, const char *text, size_t len,
-                                vrv_query_partial **out, vrv_error *err)
+static int read_partial(const vrv_query *q, const json_t *j, int depth, vrv_query_partial **out,
+                        vrv_error *err)
 {
-    json_t *j;
-    if (vrv_json_load_buf(text, len, "partial result", &j, err)) return VRV_EINVAL;
     vrv_query_partial *p = vrv_query_partial_new(q);
     int rc = 0;
     const char *qt = json_string_value(json_object_get(j, "queryType"));
@@ -403,6 +433,23 @@ int vrv_query_partial_from_json(const vrv_query *q, const char *text, size_t len
                            vrv_query_type_name(q->type));
         goto done;
     }
+    const json_t *bys = json_object_get(j, "bySegment");
+    for (size_t i = 0; i < json_array_size(bys) && rc == 0; i++) {
+        const json_t *e = json_array_get(bys, i);
+        const char *sid = json_string_value(json_object_get(e, "segment"));
+        const json_t *st = json_object_get(e, "start"), *is = json_object_get(e, "intervalStart"),
+                     *ie = json_object_get(e, "intervalEnd");
+        if (depth > 0 || !sid || !json_is_integer(st) || !json_is_integer(is) ||
+            !json_is_integer(ie)) {
+            rc = vrv_error_set(err, VRV_EINVAL, "partial result: bySegment[%zu]: malformed", i);
+            break;
+        }
+        qsegpart sp = {vrv_arena_strdup(&p->arena, sid), json_integer_value(st),
+                       vrv_interval_make(json_integer_value(is), json_integer_value(ie)), NULL};
+        if ((rc = read_partial(q, json_object_get(e, "partial"), depth + 1, &sp.p, err))) break;
+        vrv_vec_push(&p->segs, sp);
+    }
+    if (rc) goto done;
     const json_t *st = json_object_get(j, "stamp");
     if (json_is_integer(st)) {
         p->has_stamp = true;
@@ -513,13 +560,23 @@ int vrv_query_partial_from_json(const vrv_query *q, const char *text, size_t len
                          json_string_length(val), json_integer_value(json_array_get(h, 3)));
     }
 done:
-    json_decref(j);
     if (rc) {
         vrv_query_partial_free(p);
         return rc;
     }
     *out = p;
     return 0;
+}
+
+int vrv_query_partial_from_json(const vrv_query *q, const char *text, size_t len,
+                                vrv_query_partial **out, vrv_error *err)
+{
+    *out = NULL;
+    json_t *j;
+    if (vrv_json_load_buf(text, len, "partial result", &j, err)) return VRV_EINVAL;
+    int rc = read_partial(q, j, 0, out, err);
+    json_decref(j);
+    return rc;
 }
 
 /* ---- running ------------------------------------------------------------------ */
@@ -536,18 +593,101 @@ static int run_one(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *
     }
 }
 
-int vrv_query_run(const vrv_query *q, struct vrv_adapter *const *adapters, size_t n,
-                  vrv_query_partial **out, vrv_error *err)
+/* v with thousands separators, as Java's %,d writes it, into buf (32 bytes). */
+static const char *grouped_digits(int64_t v, char *buf)
+{
+    char tmp[32];
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    size_t n = 0, k = 0;
+    do {
+        if (k && k % 3 == 0) tmp[n++] = ',';
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+        k++;
+    } while (u);
+    if (v < 0) tmp[n++] = '-';
+    for (size_t i = 0; i < n; i++) buf[i] = tmp[n - 1 - i];
+    buf[n] = 0;
+    return buf;
+}
+
+/* Druid's scan ordering limit (ScanQueryRunnerFactory): time ordering
+ * beyond maxRowsQueuedForOrdering rows merges the segments of a time chunk
+ * in memory, at most maxSegmentPartitionsOrderedInMemory of them. */
+static int scan_order_limit(const vrv_query *q, vrv_adapter *const *use, size_t n, vrv_error *err)
+{
+    if (q->type != VRV_Q_SCAN || q->order == VRV_SCAN_NONE) return 0;
+    int64_t rows = q->limit >= 0 ? q->limit + q->offset : INT64_MAX;
+    if (rows <= q->ctx.max_rows_queued_for_ordering) return 0;
+    size_t most = 0;
+    for (size_t i = 0; i < n; i++) {
+        vrv_interval iv = vrv_adapter_interval(use[i]);
+        size_t same = 0;
+        for (size_t k = 0; k < n; k++) {
+            vrv_interval o = vrv_adapter_interval(use[k]);
+            same += o.start == iv.start && o.end == iv.end;
+        }
+        if (same > most) most = same;
+    }
+    if ((int64_t)most <= q->ctx.max_segment_partitions_ordered) return 0;
+    char r[32], m[32], mr[32], ms[32];
+    return vrv_error_set(err, VRV_ELIMIT,
+                         "Time ordering is not supported for a Scan query with %s segments per "
+                         "time chunk and a row limit of %s. Try reducing your query limit below "
+                         "maxRowsQueuedForOrdering (currently %s), or using compaction to reduce "
+                         "the number of segments per time chunk, or raising "
+                         "maxSegmentPartitionsOrderedInMemory (currently %s) above the number of "
+                         "segments you have per time chunk.",
+                         grouped_digits((int64_t)most, m), grouped_digits(rows, r),
+                         grouped_digits(q->ctx.max_rows_queued_for_ordering, mr),
+                         grouped_digits(q->ctx.max_segment_partitions_ordered, ms));
+}
+
+/* bySegment: each segment's result stays apart, with the segment's id, its
+ * start (the wrapper row's timestamp) and the part of it the query read. */
+static int run_by_segment(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
+                          vrv_error *err)
+{
+    vrv_interval ivs[64];
+    vrv_interval *clip = q->nintervals <= 64 ? ivs : vrv_malloc(q->nintervals * sizeof *clip);
+    size_t nclip = qclip_intervals(q, a, clip);
+    vrv_interval first = nclip ? clip[0] : vrv_interval_make(0, 0);
+    if (clip != ivs) free(clip);
+    if (nclip == 0) return 0;
+    vrv_query_partial *one = vrv_query_partial_new(q);
+    one->check = p->check;
+    int rc = run_one(q, a, one, err);
+    one->check = NULL;
+    if (rc) {
+        vrv_query_partial_free(one);
+        return rc;
+    }
+    qsegpart sp = {vrv_arena_strdup(&p->arena, vrv_adapter_segment_id(a)),
+                   vrv_adapter_interval(a).start, first, one};
+    vrv_vec_push(&p->segs, sp);
+    return 0;
+}
+
+int vrv_query_run_checked(const vrv_query *q, struct vrv_adapter *const *adapters, size_t n,
+                          const vrv_query_check *check, vrv_query_partial **out, vrv_error *err)
 {
     *out = NULL;
     qadapters use = {0}, owned = {0};
-    int rc = qresolve_ds(q->ds, adapters, n, &use, &owned, err);
+    int rc = qresolve_ds(q->ds, adapters, n, q->intervals, q->nintervals, check, &use, &owned, err);
     vrv_query_partial *p = vrv_query_partial_new(q);
+    p->check = check;
+    if (rc == 0) rc = scan_order_limit(q, use.v, use.n, err);
+    bool by_segment = q->ctx.by_segment && q->type != VRV_Q_SEGMENT_METADATA &&
+                      q->type != VRV_Q_DATASOURCE_METADATA;
     for (size_t i = 0; rc == 0 && i < use.n; i++) {
-        if (grouped(q)) {
+        if ((rc = qcheck(p, err))) break;
+        if (by_segment) {
+            rc = run_by_segment(q, use.v[i], p, err);
+        } else if (grouped(q)) {
             /* one partial per segment, folded in: states of one segment are
              * aggregated, across segments combined */
             vrv_query_partial *one = vrv_query_partial_new(q);
+            one->check = check;
             rc = run_one(q, use.v[i], one, err);
             if (rc == 0) rc = vrv_query_merge(p, one, err);
             else vrv_query_partial_free(one);
@@ -562,8 +702,15 @@ int vrv_query_run(const vrv_query *q, struct vrv_adapter *const *adapters, size_
         vrv_query_partial_free(p);
         return rc;
     }
+    p->check = NULL; /* the check is borrowed for the run only */
     *out = p;
     return 0;
+}
+
+int vrv_query_run(const vrv_query *q, struct vrv_adapter *const *adapters, size_t n,
+                  vrv_query_partial **out, vrv_error *err)
+{
+    return vrv_query_run_checked(q, adapters, n, NULL, out, err);
 }
 
 int vrv_query_execute(const vrv_query *q, struct vrv_adapter *const *adapters, size_t n,

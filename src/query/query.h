@@ -87,8 +87,13 @@ typedef struct vrv_datasource {
     struct vrv_datasource *left;    /* JOIN */
     struct vrv_datasource *right;
     char *right_prefix;
-    char *left_key;                 /* condition: left column ... */
-    char *right_key;                /* ... == right column (without the prefix) */
+    /* condition: a conjunction of equalities `left == "<prefix>col"`; the
+     * left side of each is an expression over the left columns (a bare
+     * column name in the common case). No keys: a constant condition. */
+    size_t nkeys;
+    char **left_exprs;              /* expression text of each left side */
+    char **right_keys;              /* right column of each (without the prefix) */
+    bool never;                     /* the condition is constant false */
     vrv_join_type join_type;
 } vrv_datasource;
 
@@ -125,6 +130,7 @@ typedef struct vrv_query_ctx {
     bool result_as_array;     /* groupBy */
     bool write_exception_row; /* writeExceptionBodyAsResponseRow */
     int64_t max_rows_queued_for_ordering; /* scan, default 100000 */
+    int64_t max_segment_partitions_ordered; /* scan maxSegmentPartitionsOrderedInMemory, 50 */
 } vrv_query_ctx;
 
 /* ---- topN ----------------------------------------------------------------- */
@@ -316,9 +322,25 @@ typedef struct vrv_query_partial vrv_query_partial;
 /* Runs q over adapters[0..n) (borrowed; those whose datasource the plan does
  * not read are ignored) and merges the per-adapter results into *out, a
  * merged but not finalized partial (vrv_query_partial_free). Returns 0 or a
- * negative code with err set (an expression that fails, a resource limit). */
+ * negative code with err set (an expression that fails, a resource limit).
+ * With the context's bySegment the partial keeps one result per adapter. */
 int vrv_query_run(const vrv_query *q, struct vrv_adapter *const *adapters, size_t n,
                   vrv_query_partial **out, vrv_error *err);
+
+/* What interrupts a run: a deadline passed, a cancellation. The engines call
+ * fn before each segment and every VRV_QUERY_CHECK_ROWS rows within one; a
+ * negative return (with err set, e.g. VRV_ETIMEOUT) ends the run with that
+ * code. */
+typedef struct vrv_query_check {
+    int (*fn)(void *ctx, vrv_error *err);
+    void *ctx;
+} vrv_query_check;
+#define VRV_QUERY_CHECK_ROWS (16 * 8192) /* ~1 ms of scanning between checks */
+
+/* vrv_query_run with an interruption check (borrowed for the call; NULL =
+ * none). Nested query and join datasources are checked too. */
+int vrv_query_run_checked(const vrv_query *q, struct vrv_adapter *const *adapters, size_t n,
+                          const vrv_query_check *check, vrv_query_partial **out, vrv_error *err);
 
 /* An empty partial of q (what a server with no segments answers). */
 vrv_query_partial *vrv_query_partial_new(const vrv_query *q);

@@ -96,9 +96,19 @@ typedef struct qsearch_hit {
     int64_t count;
 } qsearch_hit;
 
+/* bySegment: the result of one segment, kept apart from the others. */
+typedef struct qsegpart {
+    char *segid;                 /* arena of the holder */
+    vrv_ms start;                /* the segment's interval start: the row timestamp */
+    vrv_interval interval;       /* the part of the segment the query read */
+    struct vrv_query_partial *p; /* owned */
+} qsegpart;
+
 struct vrv_query_partial {
     const vrv_query *q;
     vrv_arena arena;
+    const vrv_query_check *check; /* the run's interruption check (borrowed), NULL = none */
+    VRV_VEC(qsegpart) segs;       /* bySegment: per-segment results, in run order */
     /* grouped types */
     size_t ndims;
     const vrv_agg_spec **inner; /* unwrapped specs, q->aggs.n */
@@ -119,6 +129,12 @@ struct vrv_query_partial {
     VRV_VEC(qsearch_hit) hits;
     vrv_map hit_index;
 };
+
+/* The run's interruption check: 0, or its negative code with err set. */
+static inline int qcheck(const vrv_query_partial *p, vrv_error *err)
+{
+    return p->check && p->check->fn ? p->check->fn(p->check->ctx, err) : 0;
+}
 
 /* Group bookkeeping. */
 void qpartial_key(const vrv_query_partial *p, vrv_ms t, const vrv_value *dims, vrv_buf *key);
@@ -146,11 +162,13 @@ json_t *qmerge_analyses(const vrv_query *q, json_t *const *v, size_t n);
 size_t qclip_intervals(const vrv_query *q, const vrv_adapter *a, vrv_interval *out);
 
 /* The table adapters a query reads, materialising inline, query and join
- * datasources (datasource.c). Adapters created here are appended to *owned
- * and freed by the caller. */
+ * datasources (datasource.c). ivs[0..nivs) are the intervals of the query
+ * reading ds (NULL: all time); a join keeps only the left rows inside them.
+ * Adapters created here are appended to *owned and freed by the caller. */
 typedef VRV_VEC(vrv_adapter *) qadapters;
-int qresolve_ds(const vrv_datasource *ds, vrv_adapter *const *in, size_t n, qadapters *use,
-                qadapters *owned, vrv_error *err);
+int qresolve_ds(const vrv_datasource *ds, vrv_adapter *const *in, size_t n, const vrv_interval *ivs,
+                size_t nivs, const vrv_query_check *check, qadapters *use, qadapters *owned,
+                vrv_error *err);
 
 /* The finalized output rows of a grouped query (render.c), for nested
  * queries: names, types and values. */

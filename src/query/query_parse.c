@@ -35,6 +35,173 @@ const char *vrv_query_type_name(vrv_query_type t)
 
 #define FAIL(...) return vrv_error_set(err, VRV_EINVAL, __VA_ARGS__)
 
+/* ---- join conditions ---------------------------------------------------------- */
+
+/* Trims blanks and the parentheses that enclose the whole of s[0..n). */
+static void trim_outer(const char **s, size_t *n)
+{
+    for (;;) {
+        while (*n && (**s == ' ' || **s == '\t' || **s == '\n' || **s == '\r')) (*s)++, (*n)--;
+        while (*n && strchr(" \t\n\r", (*s)[*n - 1])) (*n)--;
+        if (*n < 2 || (*s)[0] != '(' || (*s)[*n - 1] != ')') return;
+        /* the first parenthesis must close at the very end */
+        int depth = 0;
+        char q = 0;
+        size_t i;
+        for (i = 0; i < *n; i++) {
+            char c = (*s)[i];
+            if (q) {
+                if (c == '\\') i++;
+                else if (c == q) q = 0;
+            } else if (c == '\'' || c == '"') q = c;
+            else if (c == '(') depth++;
+            else if (c == ')' && --depth == 0) break;
+        }
+        if (i != *n - 1) return;
+        (*s)++;
+        *n -= 2;
+    }
+}
+
+/* Offset of the first occurrence of the two-character operator op in s[0..n)
+ * outside quotes and parentheses, or -1. */
+static long find_top(const char *s, size_t n, const char *op)
+{
+    int depth = 0;
+    char q = 0;
+    for (size_t i = 0; i + 1 < n; i++) {
+        char c = s[i];
+        if (q) {
+            if (c == '\\') i++;
+            else if (c == q) q = 0;
+        } else if (c == '\'' || c == '"') q = c;
+        else if (c == '(') depth++;
+        else if (c == ')') depth--;
+        else if (depth == 0 && c == op[0] && s[i + 1] == op[1]) {
+            /* "==" must not be the tail of "!=", "<=", ">=" or the head of "===" */
+            if (op[0] == '=' && i > 0 && strchr("!<>=", s[i - 1])) continue;
+            return (long)i;
+        }
+    }
+    return -1;
+}
+
+/* The column a side names when it is nothing but an identifier, or NULL. */
+static char *bare_column(const char *s, size_t n)
+{
+    vrv_expr *e;
+    vrv_error perr;
+    if (vrv_expr_parse(s, n, &e, &perr)) return NULL;
+    char *out = NULL;
+    if (vrv_expr_ninputs(e) == 1) {
+        vrv_str in = vrv_expr_input(e, 0);
+        vrv_buf a = VRV_BUF_INIT, b = VRV_BUF_INIT, id = VRV_BUF_INIT;
+        vrv_expr_stringify(e, &a);
+        vrv_buf_putc(&id, '"');
+        for (size_t i = 0; i < in.n; i++) {
+            if (in.p[i] == '"' || in.p[i] == '\\') vrv_buf_putc(&id, '\\');
+            vrv_buf_putc(&id, in.p[i]);
+        }
+        vrv_buf_putc(&id, '"');
+        vrv_expr *ie;
+        if (vrv_expr_parse(id.data, id.len, &ie, &perr) == 0) {
+            vrv_expr_stringify(ie, &b);
+            if (a.len == b.len && memcmp(a.data, b.data, a.len) == 0) out = vrv_strndup(in.p, in.n);
+            vrv_expr_free(ie);
+        }
+        vrv_buf_free(&a);
+        vrv_buf_free(&b);
+        vrv_buf_free(&id);
+    }
+    vrv_expr_free(e);
+    return out;
+}
+
+/* Whether an expression reads a column with the right side's prefix. */
+static bool reads_right(const char *s, size_t n, const char *prefix, bool *parsed)
+{
+    vrv_expr *e;
+    vrv_error perr;
+    *parsed = vrv_expr_parse(s, n, &e, &perr) == 0;
+    if (!*parsed) return false;
+    size_t pl = strlen(prefix);
+    bool r = false;
+    for (size_t i = 0; i < vrv_expr_ninputs(e); i++) {
+        vrv_str in = vrv_expr_input(e, i);
+        r |= in.n >= pl && memcmp(in.p, prefix, pl) == 0;
+    }
+    vrv_expr_free(e);
+    return r;
+}
+
+static int add_join_conjunct(vrv_datasource *ds, const char *s, size_t n, const char *cond,
+                             const char *path, vrv_error *err)
+{
+    trim_outer(&s, &n);
+    long and = find_top(s, n, "&&");
+    if (and >= 0) {
+        int rc = add_join_conjunct(ds, s, (size_t)and, cond, path, err);
+        if (rc) return rc;
+        return add_join_conjunct(ds, s + and + 2, n - (size_t)and - 2, cond, path, err);
+    }
+    const char *prefix = ds->right_prefix;
+    size_t pl = strlen(prefix);
+    long eq = find_top(s, n, "==");
+    if (eq < 0) {
+        /* a constant: true adds nothing (a cross join), false matches nothing */
+        vrv_expr *e;
+        vrv_error perr;
+        if (vrv_expr_parse(s, n, &e, &perr)) FAIL("%s: %s", path, perr.msg);
+        vrv_value v;
+        bool constant = vrv_expr_constant(e, &v);
+        bool truthy = constant && vrv_expr_truthy(&v);
+        vrv_expr_free(e);
+        if (!constant)
+            FAIL("%s: [%s] must be an equality of a left expression and a column with prefix [%s]",
+                 path, cond, prefix);
+        if (!truthy) ds->never = true;
+        return 0;
+    }
+    const char *a = s, *b = s + eq + 2;
+    size_t an = (size_t)eq, bn = n - (size_t)eq - 2;
+    trim_outer(&a, &an);
+    trim_outer(&b, &bn);
+    char *ca = bare_column(a, an), *cb = bare_column(b, bn);
+    bool ra = ca && strlen(ca) > pl && memcmp(ca, prefix, pl) == 0;
+    bool rb = cb && strlen(cb) > pl && memcmp(cb, prefix, pl) == 0;
+    const char *ls = ra ? b : a;
+    size_t ln = ra ? bn : an;
+    char *right = ra ? ca : rb ? cb : NULL;
+    bool parsed = false;
+    bool bad = !right || (ra && rb) || reads_right(ls, ln, prefix, &parsed) || !parsed;
+    if (!bad) {
+        ds->left_exprs = vrv_realloc(ds->left_exprs, (ds->nkeys + 1) * sizeof *ds->left_exprs);
+        ds->right_keys = vrv_realloc(ds->right_keys, (ds->nkeys + 1) * sizeof *ds->right_keys);
+        ds->left_exprs[ds->nkeys] = vrv_strndup(ls, ln);
+        ds->right_keys[ds->nkeys] = vrv_strdup(right + pl);
+        ds->nkeys++;
+    }
+    free(ca);
+    free(cb);
+    if (bad)
+        FAIL("%s: [%s] must be an equality of a left expression and a column with prefix [%s]", path,
+             cond, prefix);
+    return 0;
+}
+
+/* Druid's JoinConditionAnalysis, for the hash join: the condition is split
+ * into conjuncts; each is an equality of an expression over left columns
+ * and a prefixed right column, or a constant. */
+static int parse_join_condition(vrv_datasource *ds, const char *cond, const char *path,
+                                vrv_error *err)
+{
+    vrv_expr *e;
+    vrv_error perr;
+    if (vrv_expr_parse(cond, strlen(cond), &e, &perr)) FAIL("%s: %s", path, perr.msg);
+    vrv_expr_free(e);
+    return add_join_conjunct(ds, cond, strlen(cond), cond, path, err);
+}
+
 /* ---- datasources ----------------------------------------------------------- */
 
 static void ds_free(vrv_datasource *ds);
@@ -129,33 +296,9 @@ static int parse_ds(const json_t *j, const char *path, vrv_datasource **out, vrv
         else if (strcasecmp(jt, "LEFT") == 0) ds->join_type = VRV_JOIN_LEFT;
         else FAIL("%s.joinType: [%s] is not supported (INNER or LEFT)", path, jt);
         ds->right_prefix = vrv_strdup(prefix);
-        /* condition: an equality of a left column and a prefixed right column */
-        vrv_expr *e;
-        vrv_error perr;
-        if (vrv_expr_parse(cond, strlen(cond), &e, &perr))
-            FAIL("%s.condition: %s", path, perr.msg);
-        size_t ni = vrv_expr_ninputs(e);
-        vrv_buf sb = VRV_BUF_INIT;
-        vrv_expr_stringify(e, &sb);
-        bool ok = ni == 2 && sb.data && strstr(sb.data, "==") != NULL;
-        if (ok) {
-            vrv_str a = vrv_expr_input(e, 0), b = vrv_expr_input(e, 1);
-            size_t pl = strlen(prefix);
-            bool ap = a.n > pl && memcmp(a.p, prefix, pl) == 0;
-            bool bp = b.n > pl && memcmp(b.p, prefix, pl) == 0;
-            if (ap == bp) ok = false;
-            else {
-                vrv_str l2 = ap ? b : a, r2 = ap ? a : b;
-                ds->left_key = vrv_strndup(l2.p, l2.n);
-                ds->right_key = vrv_strndup(r2.p + pl, r2.n - pl);
-            }
-        }
-        vrv_buf_free(&sb);
-        vrv_expr_free(e);
-        if (!ok)
-            FAIL("%s.condition: [%s] must be an equality of a left column and a column with "
-                 "prefix [%s]",
-                 path, cond, prefix);
+        char cp[VRV_JSON_PATH_MAX];
+        if ((rc = parse_join_condition(ds, cond, vrv_json_path_key(cp, path, "condition"), err)))
+            return rc;
     } else if (strcmp(type, "lookup") == 0) {
         return vrv_error_set(err, VRV_EUNSUPPORTED, "%s: lookup datasources are not supported",
                              path);
@@ -179,8 +322,12 @@ static void ds_free(vrv_datasource *ds)
     ds_free(ds->left);
     ds_free(ds->right);
     free(ds->right_prefix);
-    free(ds->left_key);
-    free(ds->right_key);
+    for (size_t i = 0; i < ds->nkeys; i++) {
+        free(ds->left_exprs[i]);
+        free(ds->right_keys[i]);
+    }
+    free(ds->left_exprs);
+    free(ds->right_keys);
     free(ds);
 }
 
@@ -256,6 +403,7 @@ static int parse_ctx(const json_t *j, vrv_query_ctx *c, vrv_error *err)
     c->use_cache = c->populate_cache = c->use_result_cache = c->populate_result_cache = true;
     c->min_topn_threshold = 1000;
     c->max_rows_queued_for_ordering = 100000;
+    c->max_segment_partitions_ordered = 50;
     if (!j || json_is_null(j)) return 0;
     if (!json_is_object(j)) FAIL("context: must be an object");
     int rc = 0;
@@ -283,6 +431,9 @@ static int parse_ctx(const json_t *j, vrv_query_ctx *c, vrv_error *err)
     rc = rc ? rc
             : vrv_json_get_int64(j, "maxRowsQueuedForOrdering", P, 100000,
                                  &c->max_rows_queued_for_ordering, err);
+    rc = rc ? rc
+            : vrv_json_get_int64(j, "maxSegmentPartitionsOrderedInMemory", P, 50,
+                                 &c->max_segment_partitions_ordered, err);
     if (rc) return rc;
     if (c->timeout < 0) FAIL("context.timeout: must be >= 0");
     const json_t *qid = json_object_get(j, "queryId");

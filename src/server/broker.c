@@ -84,11 +84,18 @@ static bool plain_tables(const vrv_query *q)
 
 /* ---- the in-process data server ---------------------------------------------------- */
 
+/* The engine's interruption check over a watch (ctx, may be NULL). */
+static int watch_fn(void *ctx, vrv_error *err)
+{
+    return vrv_query_watch_check(ctx, err);
+}
+
 /* Runs q over the segments whose ids are given, all visible over `visible`
- * (NULL: no restriction), and folds the result into acc. */
+ * (NULL: no restriction), and folds the result into acc. The watch (may be
+ * NULL) interrupts the run between segments and within long ones. */
 static int run_group(vrv_hist *h, vrv_query *q, const vrv_view_pick *picks, const size_t *idx,
-                     size_t n, const vrv_interval *visible, vrv_query_partial *acc,
-                     vrv_error *err)
+                     size_t n, const vrv_interval *visible, const vrv_query_watch *w,
+                     vrv_query_partial *acc, vrv_error *err)
 {
     vrv_hist_seg **segs = vrv_calloc(n ? n : 1, sizeof *segs);
     vrv_adapter **ad = vrv_calloc(n ? n : 1, sizeof *ad);
@@ -117,7 +124,8 @@ static int run_group(vrv_hist *h, vrv_query *q, const vrv_view_pick *picks, cons
     }
     if (k > 0 && q->nintervals > 0) {
         vrv_query_partial *part = NULL;
-        rc = vrv_query_run(q, ad, k, &part, err);
+        vrv_query_check chk = {watch_fn, (void *)w};
+        rc = vrv_query_run_checked(q, ad, k, w ? &chk : NULL, &part, err);
         if (rc == 0) rc = vrv_query_merge(acc, part, err);
     }
     q->intervals = saved;
@@ -148,14 +156,14 @@ static int local_run(vrv_dataserver *s, vrv_query *q, const json_t *text, const 
         if (!clip || (picks[i].visible.start <= picks[i].interval.start &&
                       picks[i].visible.end >= picks[i].interval.end))
             idx[whole++] = i;
-    if (whole) rc = run_group(h, q, picks, idx, whole, NULL, *out, err);
+    if (whole) rc = run_group(h, q, picks, idx, whole, NULL, w, *out, err);
     for (size_t i = 0; rc == 0 && clip && i < n; i++) {
         if (picks[i].visible.start <= picks[i].interval.start &&
             picks[i].visible.end >= picks[i].interval.end)
             continue;
         if ((rc = vrv_query_watch_check(w, err)) < 0) break;
         size_t one = i;
-        rc = run_group(h, q, picks, &one, 1, &picks[i].visible, *out, err);
+        rc = run_group(h, q, picks, &one, 1, &picks[i].visible, w, *out, err);
     }
     if (rc == 0) rc = vrv_query_watch_check(w, err);
     free(idx);
@@ -402,7 +410,10 @@ static void answer(vrv_broker *b, vrv_query *q, json_t *body, bool pretty, vrv_q
     vrv_error err;
     int rc = 0;
     if (n == 0 && !plain_tables(q))
-        rc = vrv_query_run(q, NULL, 0, &acc, &err); /* inline data, or nothing served */
+    {
+        vrv_query_check chk = {watch_fn, w}; /* inline data, or nothing served */
+        rc = vrv_query_run_checked(q, NULL, 0, &chk, &acc, &err);
+    }
     else
         acc = vrv_query_partial_new(q);
     /* One call per server, with all the segments it was picked for. */
