@@ -21,6 +21,7 @@
 #include "server/http_client.h"
 
 #define MAX_TABLES 64
+#define SEGMENT_METADATA_HISTORY_MS (7 * VRV_MS_PER_DAY) /* druid.query.segmentMetadata.defaultHistory */
 
 typedef struct running {
     char *id;
@@ -396,6 +397,29 @@ static size_t select_picks(vrv_broker *b, const vrv_query *q, vrv_view_pick **ou
         size_t n = vrv_view_select(b->view, tables[t], ivs, nivs, &p);
         for (size_t i = 0; i < n; i++) vrv_vec_push(&acc, p[i]);
         free(p); /* the elements moved into acc */
+    }
+    if (q->type == VRV_Q_SEGMENT_METADATA && !q->intervals_given && acc.n > 1) {
+        /* Druid's SegmentMetadataQueryQueryToolChest.filterSegments: without
+         * intervals only the segments overlapping the defaultHistory (P1W)
+         * before the end of the latest-starting one are analysed */
+        size_t last = 0;
+        for (size_t i = 1; i < acc.n; i++) {
+            vrv_interval a = acc.v[i].visible, m = acc.v[last].visible;
+            if (a.start > m.start || (a.start == m.start && a.end > m.end)) last = i;
+        }
+        vrv_ms end = acc.v[last].visible.end;
+        vrv_ms start = end - SEGMENT_METADATA_HISTORY_MS;
+        size_t w = 0;
+        for (size_t i = 0; i < acc.n; i++) {
+            vrv_interval v = acc.v[i].visible;
+            if (v.start < end && start < v.end) acc.v[w++] = acc.v[i];
+            else {
+                free(acc.v[i].segment_id);
+                free(acc.v[i].data_source);
+                free(acc.v[i].version);
+            }
+        }
+        acc.n = w;
     }
     *out = acc.v;
     return acc.n;

@@ -308,3 +308,53 @@ TEST(broker_watch)
     vrv_query_watch w2 = {INT64_MAX, &c};
     CHECK_INT(vrv_query_watch_check(&w2, &err), VRV_ECANCELED);
 }
+
+TEST(broker_segment_metadata_default_history_and_by_segment)
+{
+    fixture f;
+    fx_start(&f, "node_history");
+    row r1[] = {{T0 + H, "a", 1}}, r2[] = {{T0 + 10 * D + H, "b", 2}}, r3[] = {{T0 + 12 * D, "c", 3}};
+    publish(&f, vrv_interval_make(T0, T0 + D), "v1", 0, 1, r1, 1);
+    publish(&f, vrv_interval_make(T0 + 10 * D, T0 + 11 * D), "v1", 0, 1, r2, 1);
+    publish(&f, vrv_interval_make(T0 + 12 * D, T0 + 13 * D), "v1", 0, 1, r3, 1);
+    wait_served(&f, 3);
+    /* no intervals: the week before the end of the latest segment only */
+    long st;
+    char *b = query(&f, f.url,
+                    "{\"queryType\":\"segmentMetadata\",\"dataSource\":\"wiki\",\"toInclude\":"
+                    "{\"type\":\"none\"},\"analysisTypes\":[]}",
+                    &st);
+    CHECK_INT(st, 200);
+    CHECK_STR(b, "[{\"id\":\"wiki_2021-03-14T00:00:00.000Z_2021-03-15T00:00:00.000Z_v1\","
+                 "\"intervals\":null,\"columns\":{},\"size\":0,\"numRows\":1,\"aggregators\":null,"
+                 "\"projections\":null,\"timestampSpec\":null,\"queryGranularity\":null,"
+                 "\"rollup\":null},{\"id\":\"wiki_2021-03-16T00:00:00.000Z_2021-03-17T00:00:00.000Z_v1\","
+                 "\"intervals\":null,\"columns\":{},\"size\":0,\"numRows\":1,\"aggregators\":null,"
+                 "\"projections\":null,\"timestampSpec\":null,\"queryGranularity\":null,"
+                 "\"rollup\":null}]");
+    free(b);
+    /* with intervals, all of them */
+    b = query(&f, f.url,
+              "{\"queryType\":\"segmentMetadata\",\"dataSource\":\"wiki\",\"intervals\":[\"2021/"
+              "2022\"],\"merge\":true,\"toInclude\":{\"type\":\"none\"},\"analysisTypes\":[]}",
+              &st);
+    CHECK(strstr(b, "\"numRows\":3") != NULL);
+    free(b);
+    /* bySegment through the broker: one wrapper row per segment */
+    b = query(&f, f.url,
+              "{\"queryType\":\"timeseries\",\"dataSource\":\"wiki\",\"granularity\":\"all\","
+              "\"intervals\":[\"2021-03-04/2021-03-15\"],\"aggregations\":[{\"type\":\"longSum\","
+              "\"name\":\"added\",\"fieldName\":\"added\"}],\"context\":{\"bySegment\":true}}",
+              &st);
+    CHECK_INT(st, 200);
+    CHECK_STR(b, "[{\"timestamp\":\"2021-03-04T00:00:00.000Z\",\"result\":{\"results\":[{\"timestamp\":"
+                 "\"2021-03-04T01:00:00.000Z\",\"result\":{\"added\":1}}],\"segment\":"
+                 "\"wiki_2021-03-04T00:00:00.000Z_2021-03-05T00:00:00.000Z_v1\",\"interval\":"
+                 "\"2021-03-04T00:00:00.000Z/2021-03-05T00:00:00.000Z\"}},"
+                 "{\"timestamp\":\"2021-03-14T00:00:00.000Z\",\"result\":{\"results\":[{\"timestamp\":"
+                 "\"2021-03-14T01:00:00.000Z\",\"result\":{\"added\":2}}],\"segment\":"
+                 "\"wiki_2021-03-14T00:00:00.000Z_2021-03-15T00:00:00.000Z_v1\",\"interval\":"
+                 "\"2021-03-14T00:00:00.000Z/2021-03-15T00:00:00.000Z\"}}]");
+    free(b);
+    fx_stop(&f);
+}
