@@ -22,6 +22,7 @@ varve: deps
 	@$(CMAKE) --build build -j $(JOBS)
 
 CONC_TESTS = $(basename $(notdir $(wildcard tests/unit/test_conc_*.c)))
+FUZZ_TARGETS = $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
 
 test: deps
 	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DVARVE_SANITIZE=ON >/dev/null
@@ -38,7 +39,7 @@ tsan: deps
 
 fuzz: deps
 	@CC=clang CXX=clang++ $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DVARVE_FUZZ=ON >/dev/null
-	@$(CMAKE) --build build-fuzz -j $(JOBS)
+	@$(CMAKE) --build build-fuzz -j $(JOBS) --target $(FUZZ_TARGETS)
 	@set -e; for f in build-fuzz/fuzz_*; do \
 		n=$$(basename $$f); mkdir -p tests/fuzz/corpus-$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \

@@ -31,8 +31,8 @@ static const char *const specs[] = {
     "\"name\":\"j\",\"expr\":\".[\\\"a\\\"][-1]?\"},{\"type\":\"path\",\"name\":\"x\","
     "\"expr\":\"$['a'][1:]\"}]}}",
     "{\"type\":\"json\",\"assumeNewlineDelimited\":true,\"keepNullColumns\":true}",
-    "{\"type\":\"json\",\"useJsonNodeReader\":true,\"flattenSpec\":{\"useFieldDiscovery\":false,"
-    "\"fields\":[{\"type\":\"path\",\"name\":\"all\",\"expr\":\"$\"}]}}",
+    ("{\"type\":\"json\",\"useJsonNodeReader\":true,\"flattenSpec\":{\"useFieldDiscovery\":false,"
+     "\"fields\":[{\"type\":\"path\",\"name\":\"all\",\"expr\":\"$\"}]}}"),
 };
 
 static vrv_input_format *formats[VRV_ARRAY_LEN(specs)];
