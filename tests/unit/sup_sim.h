@@ -52,6 +52,12 @@ typedef struct sim {
     int nparts;
     int64_t earliest[SIM_MAX_PARTS], latest[SIM_MAX_PARTS];
     int supplier_error; /* partitions() fails with it when != 0 */
+    /* topicPattern mode: these topics, each with tparts partitions (offsets
+     * by partition number, as for the single topic). */
+    bool multi;
+    int ntopics;
+    char topics[4][32];
+    int tparts[4];
     bool auto_start;    /* submitted tasks start running at once */
     bool reject_submit;
     vrv_meta *meta;
@@ -71,6 +77,14 @@ static int fs_partitions(vrv_supplier *sp, vrv_part **out, size_t *n, vrv_error 
     sim *s = ((fsup *)sp)->s;
     if (s->supplier_error)
         return vrv_error_set(err, s->supplier_error, "Failed to get partitions: broker down");
+    if (s->multi) {
+        *out = vrv_calloc(4 * SIM_MAX_PARTS, sizeof **out);
+        *n = 0;
+        for (int t = 0; t < s->ntopics; t++)
+            for (int i = 0; i < s->tparts[t]; i++)
+                vrv_part_kafka(s->topics[t], i, &(*out)[(*n)++], NULL);
+        return 0;
+    }
     *out = vrv_calloc((size_t)s->nparts + 1, sizeof **out);
     for (int i = 0; i < s->nparts; i++) vrv_part_kafka(NULL, i, &(*out)[i], NULL);
     *n = (size_t)s->nparts;
@@ -320,10 +334,13 @@ static int se_chat(void *ctx, const char *id, const char *method, const char *pa
 
 static int se_open(void *ctx, const vrv_spec_supervisor *spec, vrv_supplier **out, vrv_error *err)
 {
-    (void)spec;
     (void)err;
+    sim *s = ctx;
     fsup *f = vrv_calloc(1, sizeof *f);
-    vrv_supplier_base_init(&f->base, &FS_OPS, VRV_STREAM_KAFKA, ((sim *)ctx)->topic, false);
+    bool multi = spec->io.topic_pattern != NULL;
+    CHECK(multi == s->multi);
+    vrv_supplier_base_init(&f->base, &FS_OPS, VRV_STREAM_KAFKA,
+                           multi ? spec->io.topic_pattern : spec->io.topic, multi);
     f->s = ctx;
     *out = &f->base;
     return 0;

@@ -797,3 +797,102 @@ TEST(bad_specs)
     json_decref(h);
     sim_free(&s);
 }
+
+TEST(topic_pattern_groups_and_stored_offsets)
+{
+    sim s;
+    sim_init(&s, 0);
+    s.multi = true;
+    s.ntopics = 2;
+    snprintf(s.topics[0], sizeof s.topics[0], "events-a");
+    snprintf(s.topics[1], sizeof s.topics[1], "events-b");
+    s.tparts[0] = s.tparts[1] = 2;
+    snprintf(s.topic, sizeof s.topic, "events-.*");
+    /* Offsets a single-topic supervisor stored for events-a: kept across the
+     * move to topicPattern; offsets of a topic the pattern misses are not. */
+    vrv_posmap m;
+    vrv_posmap_init(&m, VRV_STREAM_KAFKA, "events-a");
+    vrv_part part;
+    vrv_part_kafka(NULL, 1, &part, NULL);
+    vrv_pos pos = vrv_pos_kafka(42);
+    vrv_posmap_set(&m, &part, &pos);
+    json_t *md = vrv_stask_metadata_json(&m, VRV_POSMAP_END);
+    char *text = json_dumps(md, JSON_COMPACT);
+    CHECK_INT(vrv_meta_commit_metadata_set(s.meta, "metrics", text, NULL), 0);
+    free(text);
+    json_decref(md);
+    vrv_posmap_free(&m);
+
+    json_t *j = spec_with("{\"taskCount\":3,\"replicas\":1}", NULL);
+    json_t *io = json_object_get(json_object_get(j, "spec"), "ioConfig");
+    json_object_del(io, "topic");
+    json_object_set_new(io, "topicPattern", json_string("events-.*"));
+    char *id = NULL;
+    vrv_error err;
+    CHECK_INT(vrv_sup_create(s.mgr, j, &id, &err), 0);
+    free(id);
+    json_decref(j);
+    sim_step(&s, 1000);
+    CHECK_INT(s.submits, 3);
+    /* abs(31 * topic.hashCode() + partition) % taskCount, in Java arithmetic. */
+    const char *want[] = {"{\"events-a:0\":0}", "{\"events-a:1\":42,\"events-b:0\":0}",
+                          "{\"events-b:1\":0}"};
+    for (int g = 0; g < 3; g++) {
+        ftask *t[2];
+        CHECK_INT(sim_group_tasks(&s, g, t, 2), 1);
+        CHECK_MAP(&t[0]->p.start, want[g]);
+        CHECK(t[0]->p.multi_topic);
+    }
+    json_t *p = sim_status(&s, "metrics");
+    CHECK_STR(jstr(p, "stream"), "events-.*");
+    CHECK_INT(jint(p, "partitions"), 4);
+    json_decref(p);
+    /* A new matching topic is picked up. */
+    s.ntopics = 3;
+    snprintf(s.topics[2], sizeof s.topics[2], "events-c");
+    s.tparts[2] = 1;
+    sim_step(&s, 5000);
+    p = sim_status(&s, "metrics");
+    CHECK_INT(jint(p, "partitions"), 5);
+    json_decref(p);
+    sim_free(&s);
+}
+
+TEST(rejection_windows_fixed_per_group)
+{
+    sim s;
+    sim_init(&s, 1);
+    start_running(&s,
+                  "{\"taskCount\":1,\"lateMessageRejectionPeriod\":\"PT1H\","
+                  "\"earlyMessageRejectionPeriod\":\"PT2H\"}",
+                  NULL);
+    ftask *t[2];
+    CHECK_INT(sim_group_tasks(&s, 0, t, 2), 2);
+    /* Computed once, on the supervisor's clock at group creation. */
+    CHECK(t[0]->p.has_min_time);
+    CHECK_INT(t[0]->p.min_time, s.now - 3600000);
+    CHECK(t[0]->p.has_max_time);
+    CHECK_INT(t[0]->p.max_time, s.now + 60000 + 7200000);
+    /* The window is part of the sequence name: a replica created later for
+     * the same group keeps the group's window and name. */
+    char *base = vrv_strdup(t[0]->p.base_sequence_name);
+    vrv_ms min = t[0]->p.min_time;
+    se_kill(&s, t[0]->id, "crash");
+    sim_step(&s, 5000);
+    CHECK_INT(sim_group_tasks(&s, 0, t, 2), 2);
+    CHECK(t[1] != NULL && strcmp(t[1]->id, t[0]->id) != 0);
+    CHECK_STR(t[1]->p.base_sequence_name, base);
+    CHECK_INT(t[1]->p.min_time, min);
+    free(base);
+    /* With lateMessageRejectionStartDateTime the start is fixed. */
+    sim_free(&s);
+    sim_init(&s, 1);
+    start_running(&s,
+                  "{\"taskCount\":1,\"replicas\":1,"
+                  "\"lateMessageRejectionStartDateTime\":\"2023-01-01T00:00:00Z\"}",
+                  NULL);
+    CHECK_INT(sim_group_tasks(&s, 0, t, 2), 1);
+    CHECK_INT(t[0]->p.min_time, 1672531200000LL);
+    CHECK(!t[0]->p.has_max_time);
+    sim_free(&s);
+}
