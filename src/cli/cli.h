@@ -14,5 +14,6 @@ int vrv_cmd_server(int argc, char **argv);
 int vrv_cmd_kafka_mock(int argc, char **argv);
 int vrv_cmd_produce(int argc, char **argv);
 int vrv_cmd_sample(int argc, char **argv);
+int vrv_cmd_quickstart(int argc, char **argv);
 
 #endif

@@ -21,6 +21,8 @@ static const verb verbs[] = {
     {"gen", vrv_cmd_gen, "write a synthetic event stream (JSON lines)"},
     {"kafka-mock", vrv_cmd_kafka_mock, "run an in-process Kafka cluster until stopped"},
     {"produce", vrv_cmd_produce, "send lines to a Kafka topic, one record each"},
+    {"quickstart", vrv_cmd_quickstart,
+     "run a server, an embedded Kafka cluster, a producer and a supervisor: varve's main job"},
     {"sample", vrv_cmd_sample, "print the rows a Druid ingestion spec would store from files", true},
     {"server", vrv_cmd_server, "run a server with every role (overlord, coordinator, broker, historical)"},
     {"version", vrv_cmd_version, "print version information"},
