@@ -12,8 +12,10 @@
  * and submits the Kafka supervisor spec of examples/wikipedia-kafka.json
  * (pointed at the embedded cluster) through the server's own HTTP API, as a
  * user would. It prints where everything is and queries to paste, and runs
- * until SIGINT or SIGTERM, then stops the producer, the server (its tasks)
- * and the cluster, in that order.
+ * until SIGINT or SIGTERM. Then it stops the producer, suspends the
+ * supervisor — its tasks stop reading and publish what they hold, as in
+ * Druid — and waits (up to a minute) for them to finish, so everything that
+ * was read is in segments; then it stops the server and the cluster.
  *
  * Running it again over the same data dir keeps what was ingested: the
  * segments are served again and the supervisor comes back. The embedded
@@ -153,6 +155,26 @@ static long api(vrv_http_client *c, const char *method, const char *url, const c
     }
     vrv_http_result_free(&res);
     return status;
+}
+
+/* Suspends the supervisor and waits until no task of it runs any more (its
+ * tasks publish on the way out), for at most timeout_s seconds. */
+static void suspend_and_drain(vrv_http_client *c, const char *base, int timeout_s)
+{
+    char url[256];
+    snprintf(url, sizeof url, "%s/druid/indexer/v1/supervisor/wikipedia/suspend", base);
+    if (api(c, "POST", url, NULL, NULL) != 200) return;
+    fprintf(stderr, "varve quickstart: supervisor suspended, waiting for its tasks to publish\n");
+    snprintf(url, sizeof url, "%s/druid/indexer/v1/tasks?state=running&datasource=wikipedia", base);
+    for (int i = 0; i < timeout_s * 4; i++) {
+        char *body = NULL;
+        long st = api(c, "GET", url, NULL, &body);
+        bool idle = st == 200 && body && strcmp(body, "[]") == 0;
+        free(body);
+        if (idle) return;
+        usleep(250000);
+    }
+    fprintf(stderr, "varve quickstart: tasks still running after %d s; stopping them\n", timeout_s);
 }
 
 static int write_text(const char *path, const char *text)
@@ -356,6 +378,12 @@ int vrv_cmd_quickstart(int argc, char **argv)
     while (sigwait(&set, &sig) != 0) {
     }
     fprintf(stderr, "varve quickstart: %s, stopping\n", sig == SIGINT ? "interrupted" : "terminated");
+    if (producing) {
+        atomic_store(&prod.stop, true);
+        pthread_join(prod_thread, NULL);
+        producing = false;
+    }
+    suspend_and_drain(http, base, 60);
     rc = 0;
 out:
     if (producing) {
