@@ -15,5 +15,6 @@ int vrv_cmd_kafka_mock(int argc, char **argv);
 int vrv_cmd_produce(int argc, char **argv);
 int vrv_cmd_sample(int argc, char **argv);
 int vrv_cmd_quickstart(int argc, char **argv);
+int vrv_cmd_task(int argc, char **argv);
 
 #endif

@@ -694,6 +694,22 @@ static bool build_metrics(vrv_pipeline *p, vrv_ms t, vrv_error *err, int *rc)
 
 enum { ROW_OK, ROW_DROPPED, ROW_UNPARSEABLE };
 
+/* Whether t lies in one of ivs[0..n) (sorted, not overlapping). */
+static bool in_intervals(const vrv_interval *ivs, size_t n, vrv_ms t)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t < ivs[mid].start)
+            hi = mid;
+        else if (t >= ivs[mid].end)
+            lo = mid + 1;
+        else
+            return true;
+    }
+    return false;
+}
+
 /* Timestamp, transforms, filter and the rejection window of one decoded row.
  * On ROW_OK *t holds the row time (before truncation). */
 static int prepare_row(vrv_pipeline *p, vrv_ms *t, vrv_str raw)
@@ -751,6 +767,11 @@ static int prepare_row(vrv_pipeline *p, vrv_ms *t, vrv_str raw)
     }
     if (p->cfg.has_max_time && *t > p->cfg.max_time) {
         p->stats.thrown_after_max++;
+        p->stats.thrown_away++;
+        return ROW_DROPPED;
+    }
+    if (p->cfg.intervals && !in_intervals(p->cfg.intervals, p->cfg.n_intervals, *t)) {
+        p->stats.thrown_filtered++;
         p->stats.thrown_away++;
         return ROW_DROPPED;
     }
@@ -873,6 +894,45 @@ int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
         }
     }
     p->pending.n = 0;
+    return rc;
+}
+
+int vrv_pipeline_scan(vrv_pipeline *p, const char *data, size_t len,
+                      void (*seen)(void *ctx, vrv_ms t), void *ctx, vrv_error *err)
+{
+    vrv_arena_reset(&p->arena);
+    if (!data || len == 0) {
+        p->stats.thrown_null++;
+        p->stats.thrown_away++;
+        return VRV_OK;
+    }
+    p->stats.processed_bytes += len;
+    vrv_input_reader_start(p->reader, data, len, NULL);
+    vrv_row row = {p->vals, p->fs.n, 0, NULL, NULL};
+    int rc = VRV_OK;
+    for (;;) {
+        vrv_error rerr;
+        vrv_error_clear(&rerr);
+        for (size_t i = 0; i < p->fs.n; i++) p->vals[i] = vrv_null();
+        int got = vrv_input_reader_next(p->reader, &row, &p->arena, &rerr);
+        if (got == 0) break;
+        vrv_str raw = vrv_input_reader_raw(p->reader);
+        vrv_ms t;
+        int st;
+        if (got < 0) {
+            detail(p, "%s", rerr.msg[0] ? rerr.msg : "Unable to parse row");
+            st = ROW_UNPARSEABLE;
+        } else {
+            st = prepare_row(p, &t, raw);
+        }
+        if (st == ROW_DROPPED) continue;
+        if (st == ROW_UNPARSEABLE) {
+            if ((rc = record_exception(p, raw, true, err))) return rc;
+            continue;
+        }
+        p->stats.processed++;
+        seen(ctx, t);
+    }
     return rc;
 }
 

@@ -52,6 +52,12 @@ typedef struct vrv_pipeline_config {
     const vrv_spec_tuning_common *tuning;/* parse exception limits; NULL = Druid defaults */
     bool has_min_time, has_max_time;     /* rejection window (inclusive bounds) */
     vrv_ms min_time, max_time;
+    /* Batch tasks: a row whose time lies in none of these intervals (the
+     * segment buckets of granularitySpec.intervals, sorted, not overlapping)
+     * is thrown away as filtered, as Druid's batch row filter does. NULL: no
+     * such window. Borrowed; must outlive the pipeline. */
+    const vrv_interval *intervals;
+    size_t n_intervals;
 } vrv_pipeline_config;
 
 typedef struct vrv_pipeline vrv_pipeline;
@@ -78,6 +84,16 @@ typedef vrv_index *(*vrv_pipeline_sink_fn)(void *ctx, vrv_ms t, vrv_error *err);
 int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
                          const vrv_record_meta *meta, bool record_atomic,
                          vrv_pipeline_sink_fn sink, void *sink_ctx, vrv_error *err);
+
+/* Druid's determine-partitions pass over a batch input without intervals:
+ * runs a block (a file: each bad row is its own event) through decode,
+ * timestamp, transforms, filter and the windows only, and calls seen(ctx, t)
+ * with the time (before truncation) of every row that passes. Such rows
+ * count as processed, since no column is converted; unparseable rows,
+ * thrown-away rows and the maxParseExceptions limit count as in
+ * vrv_pipeline_process. Returns 0 or VRV_ELIMIT. */
+int vrv_pipeline_scan(vrv_pipeline *p, const char *data, size_t len,
+                      void (*seen)(void *ctx, vrv_ms t), void *ctx, vrv_error *err);
 
 const vrv_row_stats *vrv_pipeline_stats(const vrv_pipeline *p);
 

@@ -309,6 +309,17 @@ static size_t http_write(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
+static int http_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+                         curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    bool (*stop)(void) = *(bool (**)(void))ud;
+    return stop() ? 1 : 0;
+}
+
 static bool transient(CURLcode c)
 {
     return c == CURLE_COULDNT_CONNECT || c == CURLE_OPERATION_TIMEDOUT || c == CURLE_RECV_ERROR ||
@@ -346,6 +357,12 @@ int vrv_source_read_http(const char *uri, const char *user, const char *password
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, http_write);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
+        bool (*stop)(void) = lim ? lim->stop : NULL;
+        if (stop) {
+            curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
+            curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, http_progress);
+            curl_easy_setopt(h, CURLOPT_XFERINFODATA, &stop);
+        }
         if (user) {
             curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
             curl_easy_setopt(h, CURLOPT_USERNAME, user);
@@ -359,6 +376,8 @@ int vrv_source_read_http(const char *uri, const char *user, const char *password
             rc = vrv_source_decoder_finish(sink.d, err);
         } else if (c == CURLE_WRITE_ERROR && sink.rc) {
             rc = sink.rc;
+        } else if (c == CURLE_ABORTED_BY_CALLBACK) {
+            rc = vrv_error_set(err, VRV_ECANCELED, "%s: transfer stopped", uri);
         } else if (c == CURLE_HTTP_RETURNED_ERROR) {
             retry = status >= 500;
             rc = vrv_error_set(err, status == 404 ? VRV_ENOTFOUND : VRV_EIO, "%s: HTTP %ld", uri,

@@ -40,6 +40,10 @@ typedef struct vrv_source_limits {
     size_t max_bytes;        /* decompressed bytes per block; 0: the default */
     long http_timeout_ms;    /* 0: the default */
     int http_retries;        /* < 0: none; 0: the default */
+    /* Polled (about once a second, and as data arrives) during an HTTP
+     * transfer; true abandons it with VRV_ECANCELED. NULL: never. A task
+     * being stopped must not wait for a slow server. */
+    bool (*stop)(void);
 } vrv_source_limits;
 
 /* ---- decompression ----------------------------------------------------- */

@@ -501,6 +501,11 @@ static int launch(vrv_overlord *o, otask *t, vrv_error *err)
             /* Only async-signal-safe calls from here to exec. */
             prctl(PR_SET_PDEATHSIG, SIGKILL);
             if (getppid() != parent) _exit(127);
+            /* The runner thread's signal mask (SIGTERM blocked for the
+             * server's sigwait) would survive exec: the task starts clean. */
+            sigset_t none;
+            sigemptyset(&none);
+            sigprocmask(SIG_SETMASK, &none, NULL);
             int devnull = open("/dev/null", O_RDONLY);
             if (devnull >= 0) dup2(devnull, 0);
             dup2(logfd, 1);
