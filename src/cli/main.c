@@ -25,7 +25,7 @@ static const verb verbs[] = {
      "run a server, an embedded Kafka cluster, a producer and a supervisor: varve's main job"},
     {"sample", vrv_cmd_sample, "print the rows a Druid ingestion spec would store from files", true},
     {"server", vrv_cmd_server, "run a server with every role (overlord, coordinator, broker, historical)"},
-    {"task", vrv_cmd_task, "run one indexing task (started by the server's overlord)"},
+    {"task", vrv_cmd_task, "run one indexing task (started by the server's overlord)", true},
     {"version", vrv_cmd_version, "print version information"},
 };
 
