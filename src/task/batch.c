@@ -900,8 +900,9 @@ void vrv_batch_run(vrv_task_env *env, vrv_error *failure)
     vrv_task_meters_init(&b.build_meters);
     int64_t published = -1;
 
-    int rc = vrv_task_serve(env, ROUTES, sizeof ROUTES / sizeof ROUTES[0], &b, failure);
-    if (rc == 0) rc = setup(&b, failure);
+    /* The server starts once the spec is parsed: its handlers read it. */
+    int rc = setup(&b, failure);
+    if (rc == 0) rc = vrv_task_serve(env, ROUTES, sizeof ROUTES / sizeof ROUTES[0], &b, failure);
     if (rc == 0 && b.det) rc = determine_intervals(&b, failure);
     if (rc == 0 && !b.append) rc = lock_buckets(&b, failure);
     if (rc == 0) rc = start_build(&b, failure);
