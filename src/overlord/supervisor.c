@@ -93,7 +93,9 @@ static vrv_sup *registry_take(vrv_sup_mgr *m, const char *id)
     return s;
 }
 
-/* Parses a spec for this manager: only what varve can run is accepted. */
+/* Parses a spec for this manager: only what varve can run is accepted. The
+ * spec is parsed from a private copy of json, so the supervisor shares no
+ * JSON (and no reference counts) with the caller or another supervisor. */
 static int parse_spec(vrv_sup_mgr *m, const json_t *json, vrv_spec_supervisor *out, vrv_error *err)
 {
     const char *type = json_string_value(json_object_get(json, "type"));
@@ -101,7 +103,10 @@ static int parse_spec(vrv_sup_mgr *m, const json_t *json, vrv_spec_supervisor *o
         return vrv_error_set(err, VRV_EINVAL,
                              "Could not resolve type id 'kinesis' as a subtype of `SupervisorSpec`: "
                              "known type ids = [kafka]");
-    return vrv_spec_supervisor_parse(json, &m->cfg.spec_opts, out, err);
+    json_t *own = json_deep_copy(json);
+    int rc = vrv_spec_supervisor_parse(own, &m->cfg.spec_opts, out, err);
+    json_decref(own);
+    return rc;
 }
 
 /* Stores the spec's serialisation as its new version. */
@@ -477,10 +482,13 @@ int vrv_sup_history(vrv_sup_mgr *m, const char *id, long count, json_t **out, vr
     return 0;
 }
 
-/* The stored spec of s re-written with another suspended flag; op_mu held. */
+/* The stored spec of s re-written with another suspended flag; op_mu held.
+ * Works on a copy of the serialised spec: the live supervisor's own JSON is
+ * only ever read from other threads. */
 static int set_suspended(vrv_sup_mgr *m, vrv_sup *s, bool suspend, vrv_error *err)
 {
-    json_t *j = vrv_spec_supervisor_to_json(&s->spec, suspend);
+    json_t *j = json_deep_copy(s->spec_json);
+    json_object_set_new(j, "suspended", json_boolean(suspend));
     vrv_spec_supervisor spec;
     int rc = parse_spec(m, j, &spec, err);
     json_decref(j);

@@ -44,7 +44,9 @@ static int env_active(void *ctx, const char *ds, vrv_sup_active_task **out, size
     for (size_t i = 0; i < k; i++) {
         a[i].id = v[i].id;
         a[i].type = v[i].type;
-        a[i].payload = v[i].payload;
+        /* A copy: the queue's payload is shared with its HTTP threads. */
+        a[i].payload = json_deep_copy(v[i].payload);
+        json_decref(v[i].payload);
     }
     free(v);
     *out = a;

@@ -1379,9 +1379,12 @@ static int create_tasks(vrv_sup *s, sup_group *g, int n, vrv_error *err)
                              .max_time = g->max_time,
                              .checkpoints = g->checkpoints.v,
                              .n_checkpoints = g->checkpoints.n};
-        json_t *task = NULL;
-        int rc = vrv_stask_payload_build(&b, &task, err);
+        json_t *built = NULL;
+        int rc = vrv_stask_payload_build(&b, &built, err);
         if (rc < 0) return rc;
+        /* The task queue gets JSON of its own, not references into the spec. */
+        json_t *task = json_deep_copy(built);
+        json_decref(built);
         const char *id = json_string_value(json_object_get(task, "id"));
         vrv_error serr;
         if (s->mgr->env.ops->submit(s->mgr->env.ctx, task, &serr) < 0) {
@@ -1832,6 +1835,8 @@ int sup_new(vrv_sup_mgr *m, vrv_spec_supervisor *spec, vrv_sup **out, vrv_error 
     vrv_posmap_init(&s->poffsets, s->stype, s->stream);
     pthread_mutex_init(&s->snap_mu, NULL);
     s->snap_state = VRV_SUP_PENDING;
+    /* Readers may see it as soon as it is registered, before it starts. */
+    sup_publish(s);
     (void)err;
     *out = s;
     return 0;
@@ -1845,7 +1850,6 @@ void sup_start(vrv_sup *s)
     s->next_periodic = s->first_run;
     s->next_offset_fetch = s->first_run + s->mgr->cfg.offset_fetch_delay_ms;
     s->last_active = now;
-    sup_publish(s);
     VRV_INFO("supervisor", "[%s] started for dataSource[%s], stream[%s], first run in %lld ms",
              s->id, s->ds, s->stream, (long long)s->spec.io.start_delay);
     if (!s->mgr->cfg.manual) {

@@ -14,8 +14,10 @@
 #ifndef VRV_TEST_SUP_SIM_H
 #define VRV_TEST_SUP_SIM_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +65,21 @@ typedef struct sim {
     vrv_meta *meta;
     vrv_sup_mgr *mgr;
     int submits, kills;
+    /* Threaded runs (the concurrency test): the system clock, the manager's
+     * own threads, and every operation under mu. */
+    bool threaded;
+    pthread_mutex_t mu;
 } sim;
+
+static inline void sim_lock(sim *s)
+{
+    pthread_mutex_lock(&s->mu);
+}
+
+static inline void sim_unlock(sim *s)
+{
+    pthread_mutex_unlock(&s->mu);
+}
 
 /* ---- the fake stream ----------------------------------------------------------- */
 
@@ -72,38 +88,44 @@ typedef struct fsup {
     sim *s;
 } fsup;
 
-static int fs_partitions(vrv_supplier *sp, vrv_part **out, size_t *n, vrv_error *err)
+static inline int fs_partitions(vrv_supplier *sp, vrv_part **out, size_t *n, vrv_error *err)
 {
     sim *s = ((fsup *)sp)->s;
-    if (s->supplier_error)
-        return vrv_error_set(err, s->supplier_error, "Failed to get partitions: broker down");
-    if (s->multi) {
+    sim_lock(s);
+    int rc = 0;
+    if (s->supplier_error) {
+        rc = vrv_error_set(err, s->supplier_error, "Failed to get partitions: broker down");
+    } else if (s->multi) {
         *out = vrv_calloc(4 * SIM_MAX_PARTS, sizeof **out);
         *n = 0;
         for (int t = 0; t < s->ntopics; t++)
             for (int i = 0; i < s->tparts[t]; i++)
                 vrv_part_kafka(s->topics[t], i, &(*out)[(*n)++], NULL);
-        return 0;
+    } else {
+        *out = vrv_calloc((size_t)s->nparts + 1, sizeof **out);
+        for (int i = 0; i < s->nparts; i++) vrv_part_kafka(NULL, i, &(*out)[i], NULL);
+        *n = (size_t)s->nparts;
     }
-    *out = vrv_calloc((size_t)s->nparts + 1, sizeof **out);
-    for (int i = 0; i < s->nparts; i++) vrv_part_kafka(NULL, i, &(*out)[i], NULL);
-    *n = (size_t)s->nparts;
-    return 0;
+    sim_unlock(s);
+    return rc;
 }
 
-static int fs_edges(vrv_supplier *sp, const vrv_part *parts, size_t n, bool latest, vrv_pos *out,
+static inline int fs_edges(vrv_supplier *sp, const vrv_part *parts, size_t n, bool latest, vrv_pos *out,
                     vrv_error *err)
 {
     sim *s = ((fsup *)sp)->s;
-    if (s->supplier_error) return vrv_error_set(err, s->supplier_error, "offsets: broker down");
-    for (size_t i = 0; i < n; i++) {
+    sim_lock(s);
+    int rc = 0;
+    if (s->supplier_error) rc = vrv_error_set(err, s->supplier_error, "offsets: broker down");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         int p = parts[i].partition;
         out[i] = vrv_pos_kafka(latest ? s->latest[p] : s->earliest[p]);
     }
-    return 0;
+    sim_unlock(s);
+    return rc;
 }
 
-static void fs_close(vrv_supplier *sp)
+static inline void fs_close(vrv_supplier *sp)
 {
     vrv_supplier_base_free(sp);
     free(sp);
@@ -121,24 +143,30 @@ static ftask *sim_task(sim *s, const char *id)
     return NULL;
 }
 
-static bool ft_active(const ftask *t)
+static inline bool ft_active(const ftask *t)
 {
     return t->state == FT_QUEUED || t->state == FT_RUNNING;
 }
 
-static vrv_ms se_now(void *ctx)
+static inline vrv_ms se_now(void *ctx)
 {
-    return ((sim *)ctx)->now;
+    sim *s = ctx;
+    if (s->threaded) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (vrv_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    }
+    return s->now;
 }
 
-static void ft_start(sim *s, ftask *t)
+static inline void ft_start(sim *s, ftask *t)
 {
     t->state = FT_RUNNING;
     t->runner = FR_READING;
     t->start = s->now;
 }
 
-static int se_submit(void *ctx, const json_t *task, vrv_error *err)
+static inline int se_submit_u(void *ctx, const json_t *task, vrv_error *err)
 {
     sim *s = ctx;
     if (s->reject_submit) return vrv_error_set(err, VRV_EIO, "task queue refused the task");
@@ -173,7 +201,7 @@ static int se_submit(void *ctx, const json_t *task, vrv_error *err)
     return 0;
 }
 
-static int se_active(void *ctx, const char *ds, vrv_sup_active_task **out, size_t *n,
+static inline int se_active_u(void *ctx, const char *ds, vrv_sup_active_task **out, size_t *n,
                      vrv_error *err)
 {
     (void)err;
@@ -185,13 +213,13 @@ static int se_active(void *ctx, const char *ds, vrv_sup_active_task **out, size_
         if (!ft_active(t) || strcmp(t->p.data_source, ds) != 0) continue;
         (*out)[*n].id = vrv_strdup(t->id);
         (*out)[*n].type = vrv_strdup("index_kafka");
-        (*out)[*n].payload = json_incref(t->payload);
+        (*out)[*n].payload = json_deep_copy(t->payload);
         (*n)++;
     }
     return 0;
 }
 
-static int se_status(void *ctx, const char *id, vrv_sup_task_code *out, vrv_error *err)
+static inline int se_status_u(void *ctx, const char *id, vrv_sup_task_code *out, vrv_error *err)
 {
     ftask *t = sim_task(ctx, id);
     if (!t) return vrv_error_set(err, VRV_ENOTFOUND, "no task %s", id);
@@ -201,13 +229,13 @@ static int se_status(void *ctx, const char *id, vrv_sup_task_code *out, vrv_erro
     return 0;
 }
 
-static bool se_running(void *ctx, const char *id)
+static inline bool se_running_u(void *ctx, const char *id)
 {
     ftask *t = sim_task(ctx, id);
     return t && t->state == FT_RUNNING;
 }
 
-static void se_kill(void *ctx, const char *id, const char *reason)
+static inline void se_kill_u(void *ctx, const char *id, const char *reason)
 {
     sim *s = ctx;
     ftask *t = sim_task(s, id);
@@ -221,7 +249,7 @@ static void se_kill(void *ctx, const char *id, const char *reason)
 }
 
 /* {"<partition>": offset} */
-static json_t *sup_map_json_sim(const vrv_posmap *m)
+static inline json_t *sup_map_json_sim(const vrv_posmap *m)
 {
     json_t *o = json_object();
     for (size_t i = 0; i < m->n; i++)
@@ -229,7 +257,7 @@ static json_t *sup_map_json_sim(const vrv_posmap *m)
     return o;
 }
 
-static void reply_json(long *status, vrv_buf *out, long st, json_t *j)
+static inline void reply_json(long *status, vrv_buf *out, long st, json_t *j)
 {
     *status = st;
     char *text = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -238,7 +266,7 @@ static void reply_json(long *status, vrv_buf *out, long st, json_t *j)
     json_decref(j);
 }
 
-static int se_chat(void *ctx, const char *id, const char *method, const char *path,
+static inline int se_chat_u(void *ctx, const char *id, const char *method, const char *path,
                    const char *query, const char *body, int64_t timeout_ms, long *status,
                    vrv_buf *out, vrv_error *err)
 {
@@ -332,7 +360,7 @@ static int se_chat(void *ctx, const char *id, const char *method, const char *pa
     return 0;
 }
 
-static int se_open(void *ctx, const vrv_spec_supervisor *spec, vrv_supplier **out, vrv_error *err)
+static inline int se_open_u(void *ctx, const vrv_spec_supervisor *spec, vrv_supplier **out, vrv_error *err)
 {
     (void)err;
     sim *s = ctx;
@@ -346,7 +374,66 @@ static int se_open(void *ctx, const vrv_spec_supervisor *spec, vrv_supplier **ou
     return 0;
 }
 
-static void se_sleep(void *ctx, int64_t ms)
+/* Every operation of the simulated cluster under its lock. */
+static inline int se_submit(void *ctx, const json_t *task, vrv_error *err)
+{
+    sim_lock(ctx);
+    int rc = se_submit_u(ctx, task, err);
+    sim_unlock(ctx);
+    return rc;
+}
+
+static inline int se_active(void *ctx, const char *ds, vrv_sup_active_task **out, size_t *n,
+                     vrv_error *err)
+{
+    sim_lock(ctx);
+    int rc = se_active_u(ctx, ds, out, n, err);
+    sim_unlock(ctx);
+    return rc;
+}
+
+static inline int se_status(void *ctx, const char *id, vrv_sup_task_code *out, vrv_error *err)
+{
+    sim_lock(ctx);
+    int rc = se_status_u(ctx, id, out, err);
+    sim_unlock(ctx);
+    return rc;
+}
+
+static inline bool se_running(void *ctx, const char *id)
+{
+    sim_lock(ctx);
+    bool r = se_running_u(ctx, id);
+    sim_unlock(ctx);
+    return r;
+}
+
+static inline void se_kill(void *ctx, const char *id, const char *reason)
+{
+    sim_lock(ctx);
+    se_kill_u(ctx, id, reason);
+    sim_unlock(ctx);
+}
+
+static inline int se_chat(void *ctx, const char *id, const char *method, const char *path,
+                   const char *query, const char *body, int64_t timeout_ms, long *status,
+                   vrv_buf *out, vrv_error *err)
+{
+    sim_lock(ctx);
+    int rc = se_chat_u(ctx, id, method, path, query, body, timeout_ms, status, out, err);
+    sim_unlock(ctx);
+    return rc;
+}
+
+static inline int se_open(void *ctx, const vrv_spec_supervisor *spec, vrv_supplier **out, vrv_error *err)
+{
+    sim_lock(ctx);
+    int rc = se_open_u(ctx, spec, out, err);
+    sim_unlock(ctx);
+    return rc;
+}
+
+static inline void se_sleep(void *ctx, int64_t ms)
 {
     (void)ctx;
     (void)ms;
@@ -364,18 +451,19 @@ static const vrv_sup_env_ops SIM_OPS = {.now = se_now,
 
 /* ---- driving the simulation ----------------------------------------------------- */
 
-static void sim_mgr(sim *s)
+static inline void sim_mgr(sim *s)
 {
-    vrv_sup_config cfg = {.manual = true, .offset_fetch_delay_ms = -1};
+    vrv_sup_config cfg = {.manual = !s->threaded, .offset_fetch_delay_ms = -1};
     vrv_sup_env env = {&SIM_OPS, s};
     s->mgr = vrv_sup_mgr_new(&cfg, s->meta, &env);
     vrv_error err;
     CHECK_INT(vrv_sup_mgr_start(s->mgr, &err), 0);
 }
 
-static void sim_init(sim *s, int nparts)
+static inline void sim_init_mode(sim *s, int nparts, bool threaded)
 {
     memset(s, 0, sizeof *s);
+    s->threaded = threaded;
     s->now = 1700000000000LL;
     snprintf(s->topic, sizeof s->topic, "events");
     s->nparts = nparts;
@@ -384,12 +472,18 @@ static void sim_init(sim *s, int nparts)
         s->latest[i] = 100 + i;
     }
     s->auto_start = true;
+    pthread_mutex_init(&s->mu, NULL);
     vrv_error err;
     CHECK_INT(vrv_meta_open_sqlite(":memory:", NULL, &s->meta, &err), 0);
     sim_mgr(s);
 }
 
-static void ftask_free(ftask *t)
+static inline void sim_init(sim *s, int nparts)
+{
+    sim_init_mode(s, nparts, false);
+}
+
+static inline void ftask_free(ftask *t)
 {
     free(t->id);
     json_decref(t->payload);
@@ -402,23 +496,24 @@ static void ftask_free(ftask *t)
     free(t);
 }
 
-static void sim_free(sim *s)
+static inline void sim_free(sim *s)
 {
     vrv_sup_mgr_free(s->mgr);
     for (size_t i = 0; i < s->tasks.n; i++) ftask_free(s->tasks.v[i]);
     vrv_vec_free(&s->tasks);
     vrv_meta_close(s->meta);
+    pthread_mutex_destroy(&s->mu);
 }
 
 /* Advances the clock and lets the supervisors act. */
-static void sim_step(sim *s, vrv_ms ms)
+static inline void sim_step(sim *s, vrv_ms ms)
 {
     s->now += ms;
     vrv_sup_mgr_tick(s->mgr);
 }
 
 /* Reading tasks catch up with the stream (up to their end). */
-static void sim_read(sim *s)
+static inline void sim_read(sim *s)
 {
     for (size_t i = 0; i < s->tasks.n; i++) {
         ftask *t = s->tasks.v[i];
@@ -434,7 +529,7 @@ static void sim_read(sim *s)
 }
 
 /* The stored offsets as {"0":n,...} text, "" when none. */
-static char *sim_stored(sim *s)
+static inline char *sim_stored(sim *s)
 {
     char *payload = NULL;
     if (vrv_meta_commit_metadata_get(s->meta, "metrics", &payload, NULL, NULL) < 0)
@@ -448,7 +543,7 @@ static char *sim_stored(sim *s)
 }
 
 /* Stores offsets {p: off} given as pairs, ending with -1. */
-static void sim_store(sim *s, const char *sup_id, ...)
+static inline void sim_store(sim *s, const char *sup_id, ...)
 {
     vrv_posmap m;
     vrv_posmap_init(&m, VRV_STREAM_KAFKA, s->topic);
@@ -474,7 +569,7 @@ static void sim_store(sim *s, const char *sup_id, ...)
 
 /* A publishing task commits its sequence (stored := stored.plus(end)) and
  * succeeds. */
-static void sim_publish(sim *s, ftask *t)
+static inline void sim_publish(sim *s, ftask *t)
 {
     CHECK(t->runner == FR_PUBLISHING);
     char *payload = NULL;
@@ -501,7 +596,7 @@ static void sim_publish(sim *s, ftask *t)
 }
 
 /* Active tasks of a task group. */
-static size_t sim_group_tasks(sim *s, int gid, ftask **out, size_t cap)
+static inline size_t sim_group_tasks(sim *s, int gid, ftask **out, size_t cap)
 {
     size_t n = 0;
     for (size_t i = 0; i < s->tasks.n; i++) {
@@ -512,7 +607,7 @@ static size_t sim_group_tasks(sim *s, int gid, ftask **out, size_t cap)
 }
 
 /* The supervisor's status payload (caller decrefs). */
-static json_t *sim_status(sim *s, const char *id)
+static inline json_t *sim_status(sim *s, const char *id)
 {
     json_t *out = NULL;
     vrv_error err;
@@ -522,18 +617,18 @@ static json_t *sim_status(sim *s, const char *id)
     return p;
 }
 
-static const char *jstr(const json_t *o, const char *k)
+static inline const char *jstr(const json_t *o, const char *k)
 {
     return json_string_value(json_object_get(o, k));
 }
 
-static long long jint(const json_t *o, const char *k)
+static inline long long jint(const json_t *o, const char *k)
 {
     return (long long)json_integer_value(json_object_get(o, k));
 }
 
 /* The compact, key-sorted text of a JSON value (malloc'd). */
-static char *jtext(const json_t *j)
+static inline char *jtext(const json_t *j)
 {
     return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
 }
