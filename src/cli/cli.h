@@ -6,6 +6,8 @@
 #ifndef VRV_CLI_H
 #define VRV_CLI_H
 
+#include <stdbool.h>
+
 #define VARVE_VERSION "0.1.0"
 
 int vrv_cmd_version(int argc, char **argv);
@@ -16,5 +18,11 @@ int vrv_cmd_produce(int argc, char **argv);
 int vrv_cmd_sample(int argc, char **argv);
 int vrv_cmd_quickstart(int argc, char **argv);
 int vrv_cmd_task(int argc, char **argv);
+int vrv_cmd_supervisor(int argc, char **argv);
+int vrv_cmd_query(int argc, char **argv);
+/* `varve task list|status|report|log|shutdown ...`: the client side of the
+ * task verb (`varve task --id ...` runs a task process). */
+int vrv_cmd_task_client(int argc, char **argv);
+bool vrv_cli_task_is_client(int argc, char **argv);
 
 #endif

@@ -23,9 +23,11 @@ static const verb verbs[] = {
     {"produce", vrv_cmd_produce, "send lines to a Kafka topic, one record each"},
     {"quickstart", vrv_cmd_quickstart,
      "run a server, an embedded Kafka cluster, a producer and a supervisor: varve's main job"},
+    {"query", vrv_cmd_query, "run a native query on a server and show the result"},
     {"sample", vrv_cmd_sample, "print the rows a Druid ingestion spec would store from files", true},
     {"server", vrv_cmd_server, "run a server with every role (overlord, coordinator, broker, historical)"},
-    {"task", vrv_cmd_task, "run one indexing task (started by the server's overlord)", true},
+    {"supervisor", vrv_cmd_supervisor, "submit, list, inspect and control supervisors of a server"},
+    {"task", vrv_cmd_task, "task list|status|report|log|shutdown: the tasks of a server; task --id ..: run one task (the overlord does)", true},
     {"version", vrv_cmd_version, "print version information"},
 };
 
@@ -52,6 +54,10 @@ int main(int argc, char **argv)
     const char *lvl = getenv("VARVE_LOG_LEVEL");
     vrv_log_level level;
     if (lvl && vrv_log_level_parse(lvl, &level) == 0) vrv_log_init(level, NULL);
+    /* `varve task list|status|...` talks to a server; `varve task --id ..`
+     * is a task process */
+    if (strcmp(argv[1], "task") == 0 && vrv_cli_task_is_client(argc - 1, argv + 1))
+        return vrv_cmd_task_client(argc - 1, argv + 1);
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
         if (strcmp(argv[1], verbs[i].name) == 0) {
             if (verbs[i].ingests) vrv_mem_tune_for_ingest();
