@@ -70,6 +70,7 @@ char *vrv_json_path_index(char out[VRV_JSON_PATH_MAX], const char *parent, size_
 
 const char *vrv_json_kind(const json_t *v)
 {
+    if (!v) return "nothing";
     switch (json_typeof(v)) {
     case JSON_OBJECT: return "an object";
     case JSON_ARRAY: return "an array";

@@ -45,7 +45,7 @@ char *vrv_json_path_key(char out[VRV_JSON_PATH_MAX], const char *parent, const c
 char *vrv_json_path_index(char out[VRV_JSON_PATH_MAX], const char *parent, size_t i);
 
 /* Druid's name for a JSON value's kind, for messages: "an object", "a string"... */
-const char *vrv_json_kind(const json_t *v);
+const char *vrv_json_kind(const json_t *v); /* NULL (absent) is "nothing" */
 
 /* Every getter below: obj is the parent object (NULL or not an object counts as
  * "key absent"), key the field, path the parent's JSON path for messages. */
