@@ -700,8 +700,17 @@ static int restore(vrv_overlord *o, vrv_error *err)
         bool was_started = vrv_fs_exists(started);
         free(started);
         char *code = NULL, *msg = NULL;
+        /* A streaming task can be restored (Druid's restoreTasksOnRestart): run
+         * again in its directory, it reloads its committed spills and reads
+         * on from the positions saved with them. */
+        if (was_started && mt->type && strcmp(mt->type, VRV_STASK_TYPE_KAFKA) == 0 &&
+            !read_status_file(o, mt->id, &code, &msg)) {
+            VRV_INFO("overlord", "task [%s] was running when the server stopped: restoring it",
+                     mt->id);
+            was_started = false;
+        }
         if (was_started) {
-            if (!read_status_file(o, mt->id, &code, &msg)) {
+            if (!code && !read_status_file(o, mt->id, &code, &msg)) {
                 code = vrv_strdup("FAILED");
                 msg = vrv_strdup("Task was running when the server stopped; its process did not "
                                  "finish");

@@ -13,7 +13,9 @@
  * and leaves its final status in DIR/status.json. A process that dies without
  * one is FAILED with its exit code; the server stays up. At start the overlord
  * reloads the active tasks: those that never started run again, those that
- * were running are FAILED (their processes died with the previous server).
+ * were running are FAILED (their processes died with the previous server) —
+ * except streaming tasks (index_kafka), which run again in the same directory
+ * and restore their committed work (Druid's restoreTasksOnRestart).
  *
  * Locks: a task (or its group) holds exclusive time-chunk locks on
  * (dataSource, interval) with a version taken from the clock when the lock is

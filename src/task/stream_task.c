@@ -1,0 +1,1792 @@
+/*
+ * stream_task.c — the streaming task's run loop, persist, checkpoints,
+ * publishing, handoff and its chat endpoints (see stream_task.h).
+ *
+ * Threads: the run function is the only reader of the stream and the only
+ * writer of sinks, spills and the commit file. Chat handlers run on the
+ * task's HTTP threads; what they share with the run loop (status, the pause
+ * and stop flags, the sequence list, the end positions, a snapshot of the
+ * current positions, the saved parse exceptions) is guarded by stask.mu. The
+ * run loop changes the sequence list only under mu, and handlers change it
+ * only while the loop is PAUSED (waiting on mu), so the loop may read it
+ * without the lock.
+ *
+ * Publishing is done by the run loop itself, between polls: a sequence whose
+ * partitions are all read to its end is persisted, merged, pushed and
+ * committed before reading goes on. A pause requested meanwhile is answered
+ * 202 and seen once the publish is over, as Druid's supervisor expects.
+ */
+#include "task/stream_task.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/buf.h"
+#include "base/fsutil.h"
+#include "base/granularity.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "base/time.h"
+#include "base/vec.h"
+#include "ingest/pipeline.h"
+#include "json/jutil.h"
+#include "json/jwriter.h"
+#include "segment/segid.h"
+#include "server/http_client.h"
+#include "stream/kafka.h"
+#include "stream/supplier.h"
+#include "task/merge.h"
+#include "task/publish.h"
+#include "task/report.h"
+#include "task/stream_payload.h"
+#include "task/stream_state.h"
+#include "task/taskdir.h"
+
+#define MOD "stask"
+#define PAUSE_WAIT_MS  2000 /* POST pause answers 202 after this long (Druid: 2 s) */
+#define RESUME_WAIT_MS 5000 /* POST resume fails after this long (Druid: 5 s) */
+
+typedef enum st_status {
+    ST_NOT_STARTED = 0,
+    ST_STARTING,
+    ST_READING,
+    ST_PAUSED,
+    ST_PUBLISHING,
+} st_status;
+
+static const char *const STATUS_NAMES[] = {"NOT_STARTED", "STARTING", "READING", "PAUSED",
+                                           "PUBLISHING"};
+
+/* One open segment: the rows of one sequence in one segment interval. */
+typedef struct sink {
+    char *id;             /* the allocated segment id */
+    char *seq_name;       /* the sequence it belongs to */
+    json_t *segment;      /* the allocation's SegmentIdWithShardSpec */
+    vrv_interval iv;
+    char *version;
+    int32_t partition_num, core;
+    vrv_index *idx;       /* rows since the last persist; NULL when none */
+    int hydrants;         /* committed spill files */
+    uint64_t spilled_rows;
+    bool touched;         /* got a row from the record being processed */
+} sink;
+
+/* A published segment waiting for the coordinator to serve it. */
+typedef struct handoff {
+    char *id;
+    vrv_interval iv;
+    char *version;
+    int32_t partition_num;
+} handoff;
+
+typedef struct stask {
+    vrv_task_env *env;
+    vrv_stask_payload pl;
+    vrv_stream_type type;
+    const char *stream;
+    char *persist_dir;
+    char *out_dir;
+    vrv_pipeline *pipe;
+    vrv_supplier *sup;
+    vrv_gran seg_gran;
+    vrv_seg_writer_opts spill_opts;
+    vrv_publish_schema pub;
+    json_t *timestamp_spec;
+
+    /* ---- shared with the chat handlers, under mu ---- */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    st_status status;
+    bool pause_requested;
+    bool stop_requested;   /* stop endpoint (SIGTERM is vrv_task_stop_requested) */
+    bool publish_on_stop;
+    vrv_stask_seqs seqs;
+    vrv_posmap end;        /* the task-level end positions */
+    vrv_posmap curr_shared;/* the loop's current positions, as of its last pause check */
+    vrv_ms start_time;     /* 0 before the run starts */
+    const char *ingestion_state;
+    char *background_error;/* a chat handler's failure that must fail the task */
+    json_t *events;        /* saved parse exceptions, as the report lists them */
+    vrv_ms next_checkpoint_ms;
+
+    /* ---- the run loop's own ---- */
+    vrv_posmap curr;       /* next position to read per partition */
+    VRV_VEC(sink *) sinks;
+    sink *last_sink;
+    const vrv_stask_seq *cur_seq;
+    VRV_VEC(handoff) handoffs;
+    vrv_ms last_handoff_poll;
+    vrv_ms last_persist_ms;
+    uint64_t *part_rows;   /* rows added per partition of pl.start (recordsProcessed) */
+    uint64_t errors_seen;  /* unparseable + processedWithError when events was built */
+    vrv_task_meters meters;
+    vrv_http_client *http; /* coordinator calls */
+} stask;
+
+/* ---- small helpers --------------------------------------------------------------- */
+
+static vrv_ms now_ms(void)
+{
+    return vrv_task_now_ms();
+}
+
+static bool stopping(stask *st)
+{
+    pthread_mutex_lock(&st->mu);
+    bool s = st->stop_requested;
+    pthread_mutex_unlock(&st->mu);
+    return s || vrv_task_stop_requested();
+}
+
+static void set_status(stask *st, st_status s)
+{
+    pthread_mutex_lock(&st->mu);
+    st->status = s;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+}
+
+static void set_state(stask *st, const char *state)
+{
+    pthread_mutex_lock(&st->mu);
+    st->ingestion_state = state;
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* Waits on cv until the absolute wall-clock deadline. */
+static void wait_until(stask *st, vrv_ms deadline)
+{
+    vrv_ms now = now_ms();
+    if (deadline <= now) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + (deadline - now) * 1000000L;
+    ts.tv_sec += ns / 1000000000L;
+    ts.tv_nsec = ns % 1000000000L;
+    pthread_cond_timedwait(&st->cv, &st->mu, &ts);
+}
+
+/* {"<partition>": <position>, ...} */
+static json_t *offsets_json(const vrv_posmap *m)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < m->n; i++) {
+        const vrv_pos *p = &m->v[i].pos;
+        if (p->stream == VRV_STREAM_KAFKA) {
+            json_object_set_new(o, m->v[i].part.id, json_integer((json_int_t)p->offset));
+        } else {
+            char t[VRV_POS_TEXT_MAX + 1];
+            vrv_pos_format(p, t, sizeof t);
+            json_object_set_new(o, m->v[i].part.id, json_string(t));
+        }
+    }
+    return o;
+}
+
+/* Java's toString of a map of positions: {0=5, 1=7}. */
+static void offsets_string(vrv_buf *b, const vrv_posmap *m)
+{
+    vrv_buf_putc(b, '{');
+    for (size_t i = 0; i < m->n; i++) {
+        char t[VRV_POS_TEXT_MAX + 1];
+        vrv_pos_format(&m->v[i].pos, t, sizeof t);
+        vrv_buf_printf(b, "%s%s=%s", i ? ", " : "", m->v[i].part.id, t);
+    }
+    vrv_buf_putc(b, '}');
+}
+
+static void seq_string(vrv_buf *b, const vrv_stask_seq *q)
+{
+    vrv_buf_printf(b, "SequenceMetadata{sequenceId=%d, sequenceName='%s', startOffsets=", q->id,
+                   q->name);
+    offsets_string(b, &q->start);
+    vrv_buf_puts(b, ", endOffsets=");
+    offsets_string(b, &q->end);
+    vrv_buf_printf(b, ", checkpointed=%s}", q->checkpointed ? "true" : "false");
+}
+
+static vrv_seg_codec codec_of(vrv_spec_compression c)
+{
+    switch (c) {
+    case VRV_SPEC_COMP_ZSTD: return VRV_SEG_CODEC_ZSTD;
+    case VRV_SPEC_COMP_UNCOMPRESSED:
+    case VRV_SPEC_COMP_NONE: return VRV_SEG_CODEC_NONE;
+    case VRV_SPEC_COMP_LZ4:
+    case VRV_SPEC_COMP_LZF: break; /* no LZF in varve: its closest fast codec */
+    }
+    return VRV_SEG_CODEC_LZ4;
+}
+
+static vrv_seg_writer_opts writer_opts(const vrv_spec_index_spec *is)
+{
+    vrv_seg_writer_opts o = {codec_of(is->dimension_compression), codec_of(is->metric_compression)};
+    return o;
+}
+
+static json_t *timestamp_spec_json(const vrv_spec_timestamp *t)
+{
+    json_t *o = json_pack("{s:s, s:s}", "column", t->column, "format", t->format);
+    if (t->has_missing_value) {
+        char s[VRV_TIME_STR_MAX];
+        vrv_time_format(t->missing_value, s);
+        json_object_set_new(o, "missingValue", json_string(s));
+    } else {
+        json_object_set_new(o, "missingValue", json_null());
+    }
+    return o;
+}
+
+/* ---- sinks ---------------------------------------------------------------------------- */
+
+static void sink_free(sink *s)
+{
+    if (!s) return;
+    free(s->id);
+    free(s->seq_name);
+    free(s->version);
+    json_decref(s->segment);
+    vrv_index_free(s->idx);
+    free(s);
+}
+
+static uint64_t sink_rows(const sink *s)
+{
+    return s->spilled_rows + (s->idx ? vrv_index_rows(s->idx) : 0);
+}
+
+/* A sink from an allocation's SegmentIdWithShardSpec. */
+static sink *sink_from_segment(const char *ds, const json_t *seg, const char *seq_name,
+                               vrv_error *err)
+{
+    const char *ivs = json_string_value(json_object_get(seg, "interval"));
+    const char *ver = json_string_value(json_object_get(seg, "version"));
+    const json_t *shard = json_object_get(seg, "shardSpec");
+    json_t *pn = json_object_get(shard, "partitionNum");
+    json_t *core = json_object_get(shard, "partitions");
+    vrv_interval iv;
+    if (!ivs || !ver || !json_is_integer(pn) ||
+        vrv_interval_parse(ivs, strlen(ivs), &iv, NULL) < 0) {
+        char *t = json_dumps(seg, JSON_COMPACT);
+        vrv_error_set(err, VRV_EINVAL, "not a segment identifier: %s", t ? t : "null");
+        free(t);
+        return NULL;
+    }
+    sink *s = vrv_calloc(1, sizeof *s);
+    s->iv = iv;
+    s->version = vrv_strdup(ver);
+    s->partition_num = (int32_t)json_integer_value(pn);
+    s->core = json_is_integer(core) ? (int32_t)json_integer_value(core) : 0;
+    s->id = vrv_segid_format(ds, iv, ver, s->partition_num);
+    s->seq_name = vrv_strdup(seq_name);
+    s->segment = json_incref((json_t *)seg);
+    return s;
+}
+
+static sink *find_sink(stask *st, const char *seq_name, vrv_ms t)
+{
+    for (size_t i = 0; i < st->sinks.n; i++) {
+        sink *s = st->sinks.v[i];
+        if (strcmp(s->seq_name, seq_name) == 0 && vrv_interval_contains(s->iv, t)) return s;
+    }
+    return NULL;
+}
+
+/* Allocates the segment for a row at t in sequence q through the overlord
+ * (Druid's SegmentAllocateAction; §5.2): replicas and restarts asking for the
+ * same sequence and interval get the same id. */
+static sink *allocate(stask *st, const vrv_stask_seq *q, vrv_ms t, vrv_error *err)
+{
+    const char *prev = NULL;
+    for (size_t i = st->sinks.n; i-- > 0;)
+        if (strcmp(st->sinks.v[i]->seq_name, q->name) == 0) {
+            prev = st->sinks.v[i]->id;
+            break;
+        }
+    vrv_interval bucket = vrv_gran_bucket(&st->seg_gran, t);
+    char ts[VRV_TIME_STR_MAX];
+    vrv_time_format(t, ts);
+    vrv_buf ivb = VRV_BUF_INIT;
+    vrv_segid_append_interval(&ivb, bucket);
+    const vrv_spec_granularity *g = &st->pl.spec.schema.granularity;
+    json_t *a = json_object();
+    json_object_set_new(a, "type", json_string("segmentAllocate"));
+    json_object_set_new(a, "dataSource", json_string(st->pl.data_source));
+    json_object_set_new(a, "timestamp", json_string(ts));
+    json_object_set_new(a, "queryGranularity", vrv_gran_to_json(&g->query));
+    json_object_set_new(a, "preferredSegmentGranularity", vrv_gran_to_json(&g->segment));
+    json_object_set_new(a, "sequenceName", json_string(q->name));
+    json_object_set_new(a, "previousSegmentId", prev ? json_string(prev) : json_null());
+    json_object_set_new(a, "skipSegmentLineageCheck", json_true());
+    json_object_set_new(a, "lockGranularity", json_string("TIME_CHUNK"));
+    json_object_set_new(a, "interval", json_string(ivb.data));
+    vrv_buf_free(&ivb);
+    json_t *res = NULL;
+    vrv_error e2;
+    int rc = vrv_action_submit(st->env->actions, a, &res, &e2);
+    json_decref(a);
+    sink *s = NULL;
+    if (rc < 0) {
+        vrv_error_set(err, rc, "Could not allocate segment for row with timestamp[%s]: %s", ts,
+                      e2.msg);
+    } else if (!json_is_object(res)) {
+        vrv_error_set(err, VRV_ECONFLICT, "Could not allocate segment for row with timestamp[%s]",
+                      ts);
+    } else if ((s = sink_from_segment(st->pl.data_source, res, q->name, &e2)) == NULL) {
+        vrv_error_set(err, VRV_EINTERNAL, "Could not allocate segment for row with timestamp[%s]: %s",
+                      ts, e2.msg);
+    }
+    json_decref(res);
+    if (!s) return NULL;
+    if (!vrv_interval_contains(s->iv, t)) {
+        vrv_error_set(err, VRV_EINTERNAL,
+                      "Could not allocate segment for row with timestamp[%s]: segment [%s] does "
+                      "not contain it",
+                      ts, s->id);
+        sink_free(s);
+        return NULL;
+    }
+    VRV_INFO(MOD, "sequence [%s]: new segment [%s]", q->name, s->id);
+    vrv_vec_push(&st->sinks, s);
+    return s;
+}
+
+/* The pipeline's sink callback: the index of the current record's sequence
+ * for a row whose (truncated) time is t. */
+static vrv_index *row_sink(void *ctx, vrv_ms t, vrv_error *err)
+{
+    stask *st = ctx;
+    sink *s = st->last_sink;
+    if (!s || strcmp(s->seq_name, st->cur_seq->name) != 0 || !vrv_interval_contains(s->iv, t)) {
+        s = find_sink(st, st->cur_seq->name, t);
+        if (!s && !(s = allocate(st, st->cur_seq, t, err))) return NULL;
+        st->last_sink = s;
+    }
+    if (!s->idx) s->idx = vrv_pipeline_new_index(st->pipe);
+    s->touched = true;
+    return s->idx;
+}
+
+/* ---- persist --------------------------------------------------------------------------- */
+
+static void commit_of(stask *st, vrv_stask_commit *c, const int *hydrants, const uint64_t *rows)
+{
+    vrv_stask_commit_init(c, st->type, st->stream);
+    vrv_posmap_free(&c->next);
+    vrv_posmap_copy(&c->next, &st->curr);
+    for (size_t i = 0; i < st->sinks.n; i++) {
+        const sink *s = st->sinks.v[i];
+        vrv_stask_commit_add(c, s->id, s->seq_name, s->segment, hydrants ? hydrants[i] : s->hydrants,
+                             rows ? rows[i] : s->spilled_rows);
+    }
+}
+
+static int save_commit(stask *st, vrv_error *err)
+{
+    vrv_stask_commit c;
+    commit_of(st, &c, NULL, NULL);
+    int rc = vrv_stask_commit_save(&c, st->persist_dir, err);
+    vrv_stask_commit_free(&c);
+    return rc;
+}
+
+/* Writes every sink's in-memory rows to a new spill file, then the commit
+ * naming them with the current positions: after it, a restart resumes here. */
+static int persist_all(stask *st, vrv_error *err)
+{
+    size_t n = st->sinks.n;
+    int *hyd = vrv_calloc(n ? n : 1, sizeof *hyd);
+    uint64_t *rows = vrv_calloc(n ? n : 1, sizeof *rows);
+    int rc = 0;
+    size_t written = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sink *s = st->sinks.v[i];
+        hyd[i] = s->hydrants;
+        rows[i] = s->spilled_rows;
+        if (!s->idx || vrv_index_rows(s->idx) == 0) continue;
+        char *dir = vrv_stask_sink_dir(st->persist_dir, s->id);
+        char *path = vrv_stask_spill_path(st->persist_dir, s->id, s->hydrants);
+        size_t r = 0;
+        rc = vrv_fs_mkdirs(dir, err);
+        if (rc == 0)
+            rc = vrv_task_persist(s->idx, vrv_pipeline_metrics(st->pipe), &st->spill_opts, NULL,
+                                  path, &r, err);
+        free(dir);
+        free(path);
+        if (rc == 0) {
+            hyd[i]++;
+            rows[i] += r;
+            written++;
+        }
+    }
+    if (rc == 0) {
+        vrv_stask_commit c;
+        commit_of(st, &c, hyd, rows);
+        rc = vrv_stask_commit_save(&c, st->persist_dir, err);
+        vrv_stask_commit_free(&c);
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) {
+            sink *s = st->sinks.v[i];
+            if (hyd[i] != s->hydrants) {
+                vrv_index_free(s->idx);
+                s->idx = NULL;
+            }
+            s->hydrants = hyd[i];
+            s->spilled_rows = rows[i];
+        }
+        if (written) VRV_DEBUG(MOD, "persisted %zu sinks", written);
+    } else {
+        vrv_error_prefix(err, "persist");
+    }
+    st->last_persist_ms = now_ms();
+    free(hyd);
+    free(rows);
+    return rc;
+}
+
+/* Druid's persist triggers: rows or bytes in memory, or the period. */
+static bool persist_due(stask *st)
+{
+    const vrv_spec_stream_tuning *t = &st->pl.spec.tuning;
+    uint64_t rows = 0, bytes = 0;
+    for (size_t i = 0; i < st->sinks.n; i++) {
+        const sink *s = st->sinks.v[i];
+        if (!s->idx) continue;
+        rows += vrv_index_rows(s->idx);
+        bytes += vrv_index_bytes(s->idx);
+    }
+    if (rows == 0) return false;
+    return rows >= (uint64_t)t->c.max_rows_in_memory ||
+           (int64_t)bytes >= t->c.max_bytes_in_memory_effective ||
+           now_ms() - st->last_persist_ms >= t->intermediate_persist_period;
+}
+
+/* ---- handoff -------------------------------------------------------------------------- */
+
+static void handoff_clear(handoff *h)
+{
+    free(h->id);
+    free(h->version);
+}
+
+static void pct_append(vrv_buf *b, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~')
+            vrv_buf_putc(b, (char)c);
+        else
+            vrv_buf_printf(b, "%%%02X", c);
+    }
+}
+
+/* Asks the coordinator once about every waiting segment; drops the ones
+ * handed off. */
+static void handoff_poll(stask *st)
+{
+    st->last_handoff_poll = now_ms();
+    for (size_t i = 0; i < st->handoffs.n;) {
+        handoff *h = &st->handoffs.v[i];
+        vrv_buf url = VRV_BUF_INIT, iv = VRV_BUF_INIT;
+        vrv_segid_append_interval(&iv, h->iv);
+        vrv_buf_printf(&url, "%s/druid/coordinator/v1/datasources/",
+                       vrv_action_client_url(st->env->actions));
+        pct_append(&url, st->pl.data_source);
+        vrv_buf_puts(&url, "/handoffComplete?interval=");
+        pct_append(&url, iv.data);
+        vrv_buf_printf(&url, "&partitionNumber=%d&version=", h->partition_num);
+        pct_append(&url, h->version);
+        vrv_http_result res = {0};
+        vrv_error err;
+        bool done = false;
+        if (vrv_http_client_get(st->http, url.data, &res, &err) == 0 && res.status == 200)
+            done = res.body.data && strncmp(res.body.data, "true", 4) == 0;
+        vrv_http_result_free(&res);
+        vrv_buf_free(&url);
+        vrv_buf_free(&iv);
+        if (done) {
+            VRV_INFO(MOD, "segment [%s] handed off", h->id);
+            handoff_clear(h);
+            st->handoffs.v[i] = st->handoffs.v[--st->handoffs.n];
+            continue;
+        }
+        i++;
+    }
+}
+
+/* ---- sequences ---------------------------------------------------------------------- */
+
+static int init_sequences(stask *st, vrv_error *err)
+{
+    bool found;
+    int rc = vrv_stask_seqs_load(st->persist_dir, st->type, st->stream, &st->seqs, &found, err);
+    if (rc < 0 || found) {
+        if (found) VRV_INFO(MOD, "restored %zu sequences from %s", st->seqs.n, VRV_STASK_SEQUENCES);
+        return rc;
+    }
+    const vrv_stask_payload *pl = &st->pl;
+    if (pl->n_checkpoints == 0)
+        return vrv_stask_seqs_add(&st->seqs, 0, pl->base_sequence_name, &pl->start, &st->end, false,
+                                  err);
+    /* A replacement task reproduces its group's sequence boundaries: every
+     * checkpoint but the last is a sequence with a known end. */
+    for (size_t i = 0; i < pl->n_checkpoints && rc == 0; i++) {
+        vrv_posmap start;
+        vrv_posmap_copy(&start, &pl->checkpoints[i].start);
+        bool same = vrv_posmap_equal(&start, &pl->start, false);
+        for (size_t k = 0; k < start.n; k++) {
+            const vrv_pos *o = vrv_posmap_get(&pl->start, &start.v[k].part);
+            start.v[k].pos.exclusive = same && o ? o->exclusive : false;
+        }
+        bool last = i + 1 == pl->n_checkpoints;
+        rc = vrv_stask_seqs_add(&st->seqs, pl->checkpoints[i].id, pl->base_sequence_name, &start,
+                                last ? &st->end : &pl->checkpoints[i + 1].start, !last, err);
+        vrv_posmap_free(&start);
+    }
+    return rc;
+}
+
+static bool same_partitions(const vrv_posmap *a, const vrv_posmap *b)
+{
+    if (a->n != b->n) return false;
+    for (size_t i = 0; i < a->n; i++)
+        if (!vrv_part_equal(&a->v[i].part, &b->v[i].part)) return false;
+    return true;
+}
+
+static void parts_string(vrv_buf *b, const vrv_posmap *m)
+{
+    vrv_buf_putc(b, '[');
+    for (size_t i = 0; i < m->n; i++) vrv_buf_printf(b, "%s%s", i ? ", " : "", m->v[i].part.id);
+    vrv_buf_putc(b, ']');
+}
+
+/* Restores the committed spills and the positions saved with them, or starts
+ * at the first sequence's start. */
+static int restore_commit(stask *st, vrv_error *err)
+{
+    vrv_stask_commit c;
+    bool found;
+    int rc = vrv_stask_commit_load(st->persist_dir, st->type, &c, &found, err);
+    if (rc < 0) return rc;
+    if (!found) {
+        rc = vrv_stask_commit_clean(st->persist_dir, NULL, NULL, err);
+        if (rc < 0) return rc;
+        const vrv_posmap *s0 = st->seqs.n ? &st->seqs.v[0].start : &st->pl.start;
+        for (size_t i = 0; i < s0->n; i++) {
+            const vrv_pos *o = vrv_posmap_get(&st->pl.start, &s0->v[i].part);
+            if (!o || vrv_pos_cmp(&s0->v[i].pos, o) < 0)
+                return vrv_error_set(err, VRV_EINVAL,
+                                     "Sequence sequences are not compatible with start sequences "
+                                     "of task (partition[%s])",
+                                     s0->v[i].part.id);
+        }
+        vrv_posmap_free(&st->curr);
+        vrv_posmap_copy(&st->curr, s0);
+        for (size_t i = 0; i < st->curr.n; i++) st->curr.v[i].pos.exclusive = false;
+        return 0;
+    }
+    if (strcmp(c.next.stream, st->stream) != 0) {
+        rc = vrv_error_set(err, VRV_EINVAL, "Restored stream[%s] but expected stream[%s]",
+                           c.next.stream, st->stream);
+    } else if (!same_partitions(&c.next, &st->pl.start)) {
+        vrv_buf b = VRV_BUF_INIT;
+        vrv_buf_puts(&b, "Restored partitions");
+        parts_string(&b, &c.next);
+        vrv_buf_puts(&b, " but expected partitions");
+        parts_string(&b, &st->pl.start);
+        rc = vrv_error_set(err, VRV_EINVAL, "%s", b.data);
+        vrv_buf_free(&b);
+    }
+    if (rc < 0) {
+        vrv_stask_commit_free(&c);
+        return rc;
+    }
+    /* Sinks of sequences published before the restart are gone for good. */
+    vrv_stask_commit keep;
+    vrv_stask_commit_init(&keep, st->type, st->stream);
+    vrv_posmap_free(&keep.next);
+    vrv_posmap_copy(&keep.next, &c.next);
+    for (size_t i = 0; i < c.n; i++) {
+        bool live = false;
+        for (size_t k = 0; k < st->seqs.n && !live; k++)
+            live = strcmp(st->seqs.v[k].name, c.sinks[i].sequence_name) == 0;
+        if (live)
+            vrv_stask_commit_add(&keep, c.sinks[i].id, c.sinks[i].sequence_name, c.sinks[i].segment,
+                                 c.sinks[i].hydrants, c.sinks[i].rows);
+    }
+    vrv_stask_commit_free(&c);
+    size_t removed = 0;
+    rc = vrv_stask_commit_clean(st->persist_dir, &keep, &removed, err);
+    for (size_t i = 0; i < keep.n && rc == 0; i++) {
+        vrv_error e2;
+        sink *s = sink_from_segment(st->pl.data_source, keep.sinks[i].segment,
+                                    keep.sinks[i].sequence_name, &e2);
+        if (!s) {
+            rc = vrv_error_set(err, VRV_ECORRUPT, "%s/%s: sink [%s]: %s", st->persist_dir,
+                               VRV_STASK_COMMIT, keep.sinks[i].id, e2.msg);
+            break;
+        }
+        s->hydrants = keep.sinks[i].hydrants;
+        s->spilled_rows = keep.sinks[i].rows;
+        for (int h = 0; h < s->hydrants && rc == 0; h++) {
+            char *p = vrv_stask_spill_path(st->persist_dir, s->id, h);
+            if (!vrv_fs_exists(p))
+                rc = vrv_error_set(err, VRV_ECORRUPT, "committed spill file %s is missing", p);
+            free(p);
+        }
+        vrv_vec_push(&st->sinks, s);
+    }
+    if (rc == 0) {
+        vrv_posmap_free(&st->curr);
+        vrv_posmap_copy(&st->curr, &keep.next);
+        VRV_INFO(MOD, "restored %zu sinks (%zu uncommitted files removed); reading again from the "
+                      "persisted positions",
+                 keep.n, removed);
+        if (st->seqs.n == 0 || st->seqs.v[st->seqs.n - 1].checkpointed) {
+            const vrv_posmap *e = st->seqs.n ? &st->seqs.v[st->seqs.n - 1].end : &st->curr;
+            for (size_t i = 0; i < e->n; i++) vrv_posmap_set(&st->end, &e->v[i].part, &e->v[i].pos);
+        }
+        rc = save_commit(st, err);
+    }
+    vrv_stask_commit_free(&keep);
+    return rc;
+}
+
+/* ---- publishing ----------------------------------------------------------------------- */
+
+static int ident_of_sink(void *ctx, vrv_interval chunk, size_t index, size_t count,
+                         vrv_publish_ident *out, vrv_error *err)
+{
+    const sink *s = ctx;
+    (void)chunk;
+    if (count != 1 || index != 0)
+        return vrv_error_set(err, VRV_EINTERNAL, "segment [%s] merged into %zu segments", s->id,
+                             count);
+    out->interval = s->iv;
+    out->version = vrv_strdup(s->version);
+    out->partition_num = s->partition_num;
+    out->core_partitions = s->core;
+    return 0;
+}
+
+static void add_handoff(stask *st, const char *id, vrv_interval iv, const char *version,
+                        int32_t part)
+{
+    handoff h = {vrv_strdup(id), iv, vrv_strdup(version), part};
+    vrv_vec_push(&st->handoffs, h);
+}
+
+/* The ids of segments (DataSegment JSON array), sorted, joined by ','. */
+static char *id_set(const json_t *segs)
+{
+    size_t n = json_array_size(segs);
+    char **ids = vrv_calloc(n ? n : 1, sizeof *ids);
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(segs, i);
+        const char *id = json_string_value(json_object_get(s, "identifier"));
+        if (!id) id = json_string_value(json_object_get(s, "id"));
+        ids[i] = id ? (char *)id : "";
+    }
+    for (size_t i = 1; i < n; i++)
+        for (size_t k = i; k > 0 && strcmp(ids[k - 1], ids[k]) > 0; k--) {
+            char *t = ids[k];
+            ids[k] = ids[k - 1];
+            ids[k - 1] = t;
+        }
+    vrv_buf b = VRV_BUF_INIT;
+    vrv_buf_puts(&b, "");
+    for (size_t i = 0; i < n; i++) vrv_buf_printf(&b, "%s%s", i ? "," : "", ids[i]);
+    free(ids);
+    return vrv_buf_detach(&b);
+}
+
+/* After a refused publish: are exactly our segments published already (a
+ * replica won the race, or our own earlier attempt went through)? */
+static int already_published(stask *st, const json_t *ours, bool *yes, json_t **published,
+                             vrv_error *err)
+{
+    *yes = false;
+    *published = NULL;
+    size_t n = json_array_size(ours);
+    if (n == 0) {
+        *yes = true; /* Druid: the empty set equals the empty set */
+        return 0;
+    }
+    json_t *ivs = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append(ivs, json_object_get(json_array_get(ours, i), "interval"));
+    json_t *a = json_pack("{s:s, s:s, s:o}", "type", "retrieveUsedSegments", "dataSource",
+                          st->pl.data_source, "intervals", ivs);
+    json_t *used = NULL;
+    int rc = vrv_action_submit(st->env->actions, a, &used, err);
+    json_decref(a);
+    if (rc < 0) return rc;
+    /* Keep only the used segments whose ids are ours. */
+    char *want = id_set(ours);
+    json_t *mine = json_array();
+    size_t k;
+    json_t *u;
+    json_array_foreach(used, k, u)
+    {
+        const char *id = json_string_value(json_object_get(u, "identifier"));
+        for (size_t i = 0; id && i < n; i++) {
+            const char *o = json_string_value(json_object_get(json_array_get(ours, i), "identifier"));
+            if (o && strcmp(o, id) == 0) {
+                json_array_append(mine, u);
+                break;
+            }
+        }
+    }
+    char *have = id_set(mine);
+    *yes = strcmp(want, have) == 0;
+    free(want);
+    free(have);
+    *published = mine;
+    json_decref(used);
+    return 0;
+}
+
+/* Publishes sequence i: its sinks merged and pushed, then one transaction
+ * with its start and end positions (§4.8). On success the sequence leaves
+ * the list and its segments wait for handoff. */
+static int publish_seq(stask *st, size_t i, vrv_error *err)
+{
+    int rc = persist_all(st, err);
+    if (rc < 0) return rc;
+    vrv_stask_seq *q = &st->seqs.v[i];
+    json_t *segs = json_array();
+    for (size_t k = 0; k < st->sinks.n && rc == 0; k++) {
+        sink *s = st->sinks.v[k];
+        if (strcmp(s->seq_name, q->name) != 0 || s->hydrants == 0) continue;
+        char **spills = vrv_calloc((size_t)s->hydrants, sizeof *spills);
+        for (int h = 0; h < s->hydrants; h++) spills[h] = vrv_stask_spill_path(st->persist_dir, s->id, h);
+        rc = vrv_publish_build(&st->pub, s->iv, (const char *const *)spills, (size_t)s->hydrants,
+                               ident_of_sink, s, segs, NULL, err);
+        for (int h = 0; h < s->hydrants; h++) free(spills[h]);
+        free(spills);
+    }
+    if (rc < 0) {
+        json_decref(segs);
+        return rc;
+    }
+    size_t nseg = json_array_size(segs);
+    bool skip = nseg == 0 && vrv_posmap_equal(&q->start, &q->end, false);
+    if (!skip) {
+        json_t *extra = NULL;
+        if (st->pl.use_transaction)
+            extra = json_pack("{s:o, s:o, s:s}", "startMetadata",
+                              vrv_stask_metadata_json(&q->start, VRV_POSMAP_START), "endMetadata",
+                              vrv_stask_metadata_json(&q->end, VRV_POSMAP_END), "supervisorId",
+                              st->pl.supervisor_id);
+        json_t *res = NULL;
+        rc = vrv_publish_commit(st->env->actions, segs, NULL, extra, &res, err);
+        json_decref(extra);
+        if (rc == VRV_ECONFLICT && res && !json_is_true(json_object_get(res, "success"))) {
+            rc = 0;
+            vrv_error_clear(err);
+            const char *why = json_string_value(json_object_get(res, "errorMsg"));
+            bool theirs = false;
+            json_t *published = NULL;
+            vrv_error e2;
+            if (already_published(st, segs, &theirs, &published, &e2) < 0) {
+                rc = vrv_error_set(err, VRV_EIO,
+                                   "Failed to publish segments because of [%s]; checking which "
+                                   "segments are published failed: %s",
+                                   why ? why : "unknown", e2.msg);
+            } else if (theirs) {
+                VRV_INFO(MOD,
+                         "sequence [%s]: could not publish %zu segments, but they have already "
+                         "been published by another task",
+                         q->name, nseg);
+                /* Our copies in deep storage are garbage unless they are the
+                 * published files (our own earlier attempt, before a restart). */
+                for (size_t k = 0; k < nseg; k++) {
+                    const json_t *mine = json_array_get(segs, k);
+                    const json_t *ls = json_object_get(mine, "loadSpec");
+                    const char *id = json_string_value(json_object_get(mine, "identifier"));
+                    bool same = false;
+                    size_t u;
+                    json_t *p;
+                    json_array_foreach(published, u, p)
+                    {
+                        const char *pid = json_string_value(json_object_get(p, "identifier"));
+                        if (id && pid && strcmp(id, pid) == 0)
+                            same = json_equal(json_object_get(p, "loadSpec"), (json_t *)ls);
+                    }
+                    if (same) continue;
+                    char *lst = json_dumps(ls, JSON_COMPACT);
+                    if (lst && vrv_deep_remove(st->env->deep, lst, &e2) < 0)
+                        VRV_WARN(MOD, "removing our copy of a published segment: %s", e2.msg);
+                    free(lst);
+                }
+            } else if (why) {
+                rc = vrv_error_set(err, VRV_ECONFLICT, "Failed to publish segments because of [%s]",
+                                   why);
+            } else {
+                rc = vrv_error_set(err, VRV_ECONFLICT, "Failed to publish segments");
+            }
+            json_decref(published);
+        } else if (rc < 0) {
+            vrv_error_prefix(err, "Error while publishing segments for sequence [%s]", q->name);
+        }
+        json_decref(res);
+    } else {
+        VRV_INFO(MOD, "sequence [%s]: nothing to publish", q->name);
+    }
+    if (rc < 0) {
+        json_decref(segs);
+        return rc;
+    }
+    VRV_INFO(MOD, "published %zu segments for sequence [%s]", nseg, q->name);
+    for (size_t k = 0; k < nseg; k++) {
+        json_t *s = json_array_get(segs, k);
+        vrv_segid sid;
+        const char *id = json_string_value(json_object_get(s, "identifier"));
+        if (id && vrv_segid_parse(id, st->pl.data_source, &sid, NULL) == 0) {
+            add_handoff(st, id, sid.interval, sid.version, sid.partition_num);
+            vrv_segid_clear(&sid);
+        }
+    }
+    json_decref(segs);
+    /* The sequence and its sinks are done: rewrite the files a restart reads. */
+    char *name = vrv_strdup(q->name);
+    pthread_mutex_lock(&st->mu);
+    vrv_stask_seqs_remove(&st->seqs, i);
+    pthread_mutex_unlock(&st->mu);
+    rc = vrv_stask_seqs_save(&st->seqs, &st->curr, st->persist_dir, err);
+    for (size_t k = 0; k < st->sinks.n;) {
+        sink *s = st->sinks.v[k];
+        if (strcmp(s->seq_name, name) != 0) {
+            k++;
+            continue;
+        }
+        if (st->last_sink == s) st->last_sink = NULL;
+        char *dir = vrv_stask_sink_dir(st->persist_dir, s->id);
+        vrv_fs_remove_tree(dir, NULL);
+        free(dir);
+        sink_free(s);
+        memmove(&st->sinks.v[k], &st->sinks.v[k + 1], (st->sinks.n - k - 1) * sizeof(sink *));
+        st->sinks.n--;
+    }
+    free(name);
+    if (rc == 0) rc = save_commit(st, err);
+    return rc;
+}
+
+/* Publishes every sequence whose partitions are all read to its end. */
+static int publish_closed(stask *st, vrv_error *err)
+{
+    for (size_t i = 0; i < st->seqs.n;) {
+        if (!vrv_stask_seq_open(&st->seqs.v[i], &st->curr)) {
+            int rc = publish_seq(st, i, err);
+            if (rc < 0) return rc;
+            continue; /* it left the list */
+        }
+        i++;
+    }
+    return 0;
+}
+
+/* ---- reading ---------------------------------------------------------------------------- */
+
+/* Assigns the partitions that still have something to read and returns how
+ * many; newly assigned ones are seeked to their current position. */
+static int assign(stask *st, bool seek_all, size_t *n_out, vrv_error *err)
+{
+    size_t n_old = 0;
+    const vrv_part *old = vrv_supplier_assignment(st->sup, &n_old);
+    vrv_part *keep = vrv_calloc(st->curr.n ? st->curr.n : 1, sizeof *keep);
+    bool *fresh = vrv_calloc(st->curr.n ? st->curr.n : 1, sizeof *fresh);
+    size_t n = 0;
+    for (size_t i = 0; i < st->curr.n; i++) {
+        const vrv_pos *e = vrv_posmap_get(&st->end, &st->curr.v[i].part);
+        if (!e || !vrv_pos_more_to_read(&st->curr.v[i].pos, e)) continue;
+        bool was = false;
+        for (size_t k = 0; k < n_old && !was; k++) was = vrv_part_equal(&old[k], &st->curr.v[i].part);
+        fresh[n] = seek_all || !was;
+        keep[n++] = st->curr.v[i].part;
+    }
+    int rc = vrv_supplier_assign(st->sup, keep, n, err);
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (!fresh[i]) continue;
+        const vrv_pos *c = vrv_posmap_get(&st->curr, &keep[i]);
+        char t[VRV_POS_TEXT_MAX + 1];
+        vrv_pos_format(c, t, sizeof t);
+        VRV_INFO(MOD, "reading partition[%s] of [%s] from %s", keep[i].id, st->stream, t);
+        rc = vrv_supplier_seek(st->sup, &keep[i], c, err);
+    }
+    free(keep);
+    free(fresh);
+    *n_out = n;
+    return rc;
+}
+
+/* The loop's pause point: publishes the current positions for the chat
+ * handlers and blocks while a pause is requested. Returns whether it paused. */
+static bool possibly_pause(stask *st)
+{
+    pthread_mutex_lock(&st->mu);
+    vrv_posmap_free(&st->curr_shared);
+    vrv_posmap_copy(&st->curr_shared, &st->curr);
+    bool paused = false;
+    if (st->pause_requested && !st->stop_requested) {
+        st_status before = st->status;
+        st->status = ST_PAUSED;
+        pthread_cond_broadcast(&st->cv);
+        VRV_INFO(MOD, "paused");
+        while (st->pause_requested && !st->stop_requested && !vrv_task_stop_requested())
+            wait_until(st, now_ms() + 200);
+        st->status = before == ST_PAUSED ? ST_READING : before;
+        pthread_cond_broadcast(&st->cv);
+        VRV_INFO(MOD, "resumed");
+        paused = true;
+    }
+    pthread_mutex_unlock(&st->mu);
+    return paused;
+}
+
+static void request_pause(stask *st)
+{
+    pthread_mutex_lock(&st->mu);
+    st->pause_requested = true;
+    pthread_mutex_unlock(&st->mu);
+}
+
+/* Asks the supervisor to checkpoint the current sequence (§4.6 step 1). */
+static int request_checkpoint(stask *st, const vrv_stask_seq *q, vrv_error *err)
+{
+    if (q != &st->seqs.v[st->seqs.n - 1]) {
+        vrv_buf b = VRV_BUF_INIT;
+        seq_string(&b, q);
+        int rc = vrv_error_set(err, VRV_EINTERNAL,
+                               "Cannot checkpoint a sequence [%s] which is not the latest one", b.data);
+        vrv_buf_free(&b);
+        return rc;
+    }
+    VRV_INFO(MOD, "sequence [%s] is full: asking for a checkpoint", q->name);
+    request_pause(st);
+    json_t *a = json_object();
+    json_object_set_new(a, "type", json_string("checkPointDataSourceMetadata"));
+    json_object_set_new(a, "supervisorId", json_string(st->pl.supervisor_id));
+    json_object_set_new(a, "dataSource", json_string(st->pl.data_source));
+    json_object_set_new(a, "taskGroupId", st->pl.task_group_id >= 0
+                                              ? json_integer(st->pl.task_group_id)
+                                              : json_null());
+    json_object_set_new(a, "checkpointMetadata", vrv_stask_metadata_json(&q->start, VRV_POSMAP_START));
+    json_t *res = NULL;
+    vrv_error e2;
+    int rc = vrv_action_submit(st->env->actions, a, &res, &e2);
+    json_decref(a);
+    bool ok = rc == 0 && json_is_true(res);
+    json_decref(res);
+    if (!ok) {
+        vrv_buf b = VRV_BUF_INIT;
+        offsets_string(&b, &st->curr);
+        rc = vrv_error_set(err, VRV_EIO, "Checkpoint request with sequences [%s] failed, dying%s%s",
+                           b.data, rc < 0 ? ": " : "", rc < 0 ? e2.msg : "");
+        vrv_buf_free(&b);
+        return rc;
+    }
+    return 0;
+}
+
+/* Druid's ResetDataSourceMetadataAction, for partitions whose data is gone. */
+static int request_reset(stask *st, const vrv_part *part, const vrv_pos *lost, vrv_error *err)
+{
+    vrv_posmap m;
+    vrv_posmap_init(&m, st->type, st->stream);
+    vrv_posmap_set(&m, part, lost);
+    json_t *a = json_pack("{s:s, s:s, s:s, s:o}", "type", "resetDataSourceMetadata", "dataSource",
+                          st->pl.data_source, "supervisorId", st->pl.supervisor_id,
+                          "resetMetadata", vrv_stask_metadata_json(&m, VRV_POSMAP_END));
+    vrv_posmap_free(&m);
+    json_t *res = NULL;
+    vrv_error e2;
+    int rc = vrv_action_submit(st->env->actions, a, &res, &e2);
+    json_decref(a);
+    bool ok = rc == 0 && json_is_true(res);
+    json_decref(res);
+    if (!ok)
+        return vrv_error_set(err, VRV_ERANGE,
+                             "Failed to send offset reset request for partition[%s]%s%s", part->id,
+                             rc < 0 ? ": " : "", rc < 0 ? e2.msg : "");
+    VRV_ERR(MOD,
+            "Offsets were reset automatically, potential data duplication or loss (partition[%s])",
+            part->id);
+    request_pause(st);
+    return 0;
+}
+
+/* A poll found a position that is no longer (or not yet) in the stream (§4.12). */
+static int out_of_range(stask *st, const vrv_batch *b, vrv_error *err)
+{
+    size_t na;
+    const vrv_part *as = vrv_supplier_assignment(st->sup, &na);
+    if (b->range_part < 0 || (size_t)b->range_part >= na)
+        return vrv_error_set(err, VRV_ERANGE, "offset out of range on an unknown partition");
+    vrv_part part = as[b->range_part];
+    char want[VRV_POS_TEXT_MAX + 1], early[VRV_POS_TEXT_MAX + 1] = "unknown";
+    vrv_pos_format(&b->range_pos, want, sizeof want);
+    vrv_pos earliest;
+    vrv_error e2;
+    bool have = vrv_supplier_earliest(st->sup, &part, 1, &earliest, &e2) == 0;
+    if (have) vrv_pos_format(&earliest, early, sizeof early);
+    bool gone = have && vrv_pos_cmp(&earliest, &b->range_pos) > 0;
+    if (gone && st->pl.spec.tuning.reset_offset_automatically)
+        return request_reset(st, &part, &b->range_pos, err);
+    return vrv_error_set(err, VRV_ERANGE,
+                         "Offset[%s] of partition[%s] of [%s] is out of range (earliest available "
+                         "offset: %s)%s",
+                         want, part.id, st->stream, early,
+                         gone ? ": the records were deleted before they were read; reset the "
+                                "supervisor or set resetOffsetAutomatically"
+                              : "");
+}
+
+/* The row counts a record added, per partition of the task (recordsProcessed). */
+static size_t part_index(const stask *st, const vrv_part *p)
+{
+    for (size_t i = 0; i < st->pl.start.n; i++)
+        if (vrv_part_equal(&st->pl.start.v[i].part, p)) return i;
+    return 0;
+}
+
+/* Runs one record; *finished says the partition is read to its end. */
+static int process_record(stask *st, const vrv_record *r, const vrv_part *part, vrv_batch *b,
+                          const vrv_stask_seq **to_cp, bool *finished, vrv_error *err)
+{
+    *finished = false;
+    vrv_pos pos = vrv_record_pos(st->sup, r);
+    const vrv_pos *cur = vrv_posmap_get(&st->curr, part);
+    char a[VRV_POS_TEXT_MAX + 1], c[VRV_POS_TEXT_MAX + 1];
+    if (!cur) return vrv_error_set(err, VRV_EINTERNAL, "Current offset is null for partition[%s]", part->id);
+    if (vrv_pos_cmp(&pos, cur) < 0) {
+        vrv_pos_format(&pos, a, sizeof a);
+        vrv_pos_format(cur, c, sizeof c);
+        return vrv_error_set(err, VRV_EINTERNAL,
+                             "Record sequenceNumber[%s] is smaller than current sequenceNumber[%s] "
+                             "for partition[%s]",
+                             a, c, part->id);
+    }
+    const vrv_pos *e = vrv_posmap_get(&st->end, part);
+    if (e && vrv_pos_more_to_read(&pos, e)) {
+        const vrv_stask_seq *q = NULL;
+        for (size_t i = 0; i < st->seqs.n && !q; i++)
+            if (vrv_stask_seq_can_handle(&st->seqs.v[i], part, &pos, &st->curr)) q = &st->seqs.v[i];
+        if (!q) {
+            vrv_buf sb = VRV_BUF_INIT;
+            vrv_buf_putc(&sb, '[');
+            for (size_t i = 0; i < st->seqs.n; i++) {
+                if (i) vrv_buf_puts(&sb, ", ");
+                seq_string(&sb, &st->seqs.v[i]);
+            }
+            vrv_buf_putc(&sb, ']');
+            vrv_pos_format(&pos, a, sizeof a);
+            int rc = vrv_error_set(err, VRV_EINTERNAL,
+                                   "Cannot find any valid sequence for record with partition [%s] "
+                                   "and sequenceNumber [%s]. Current sequences: %s",
+                                   part->id, a, sb.data);
+            vrv_buf_free(&sb);
+            return rc;
+        }
+        st->cur_seq = q;
+        vrv_record_meta meta = {.key = r->key,
+                                .key_len = r->key_len,
+                                .timestamp = r->timestamp,
+                                .topic = vrv_part_topic(part, st->stream),
+                                .partition = part->partition,
+                                .offset = r->offset};
+        const vrv_record_header *hdrs = NULL;
+        size_t nh = 0;
+        if (vrv_supplier_headers(st->sup, r, b, &hdrs, &nh) == 0) {
+            meta.headers = hdrs;
+            meta.nheaders = nh;
+        }
+        const vrv_row_stats *rs = vrv_pipeline_stats(st->pipe);
+        uint64_t before = rs->processed + rs->processed_with_error;
+        int rc = vrv_pipeline_process(st->pipe, r->value, r->value_len, &meta, true, row_sink, st,
+                                      err);
+        if (rc < 0) return rc;
+        st->part_rows[part_index(st, part)] += rs->processed + rs->processed_with_error - before;
+        /* Druid's isPushRequired: a full segment (or task) closes the sequence. */
+        uint64_t total = 0;
+        for (size_t i = 0; i < st->sinks.n; i++) total += sink_rows(st->sinks.v[i]);
+        const vrv_spec_stream_tuning *t = &st->pl.spec.tuning;
+        for (size_t i = 0; i < st->sinks.n; i++) {
+            sink *s = st->sinks.v[i];
+            if (!s->touched) continue;
+            s->touched = false;
+            if (!q->checkpointed && (sink_rows(s) >= (uint64_t)t->max_rows_per_segment ||
+                                     (int64_t)total >= t->max_total_rows_effective))
+                *to_cp = q;
+        }
+        vrv_pos next = vrv_pos_after(&pos);
+        vrv_posmap_set(&st->curr, part, &next);
+    }
+    vrv_pos next = vrv_pos_after(&pos);
+    *finished = !e || vrv_pos_cmp(&next, e) >= 0;
+    return 0;
+}
+
+/* Refreshes what the chat handlers show of the row counters. */
+static void mark_stats(stask *st)
+{
+    const vrv_row_stats *rs = vrv_pipeline_stats(st->pipe);
+    vrv_task_meters_mark(&st->meters, rs);
+    uint64_t errors = rs->unparseable + rs->processed_with_error;
+    if (errors != st->errors_seen && st->pl.spec.tuning.c.max_saved_parse_exceptions > 0) {
+        json_t *ev = vrv_pipeline_exceptions_json(st->pipe);
+        pthread_mutex_lock(&st->mu);
+        json_decref(st->events);
+        st->events = ev;
+        pthread_mutex_unlock(&st->mu);
+    }
+    st->errors_seen = errors;
+}
+
+static int read_loop(stask *st, vrv_error *err)
+{
+    size_t assigned;
+    int rc = assign(st, true, &assigned, err);
+    if (rc < 0) return rc;
+    set_state(st, "BUILD_SEGMENTS");
+    set_status(st, ST_READING);
+    bool still_reading = assigned > 0;
+    vrv_batch b = {0};
+
+    while (still_reading) {
+        if (possibly_pause(st)) {
+            /* The end positions may have changed while paused. */
+            if ((rc = assign(st, false, &assigned, err)) < 0) break;
+            if (assigned == 0) {
+                pthread_mutex_lock(&st->mu);
+                st->publish_on_stop = true;
+                st->stop_requested = true;
+                pthread_mutex_unlock(&st->mu);
+            }
+        }
+        pthread_mutex_lock(&st->mu);
+        if (st->stop_requested || vrv_task_stop_requested() || st->seqs.n == 0 ||
+            st->seqs.v[st->seqs.n - 1].checkpointed)
+            st->status = ST_PUBLISHING;
+        bool stop = st->stop_requested || vrv_task_stop_requested();
+        char *bg = st->background_error;
+        st->background_error = NULL;
+        pthread_mutex_unlock(&st->mu);
+        if (bg) {
+            rc = vrv_error_set(err, VRV_EINTERNAL, "%s", bg);
+            free(bg);
+            break;
+        }
+        if (stop) break;
+        if ((rc = publish_closed(st, err)) < 0) break;
+
+        int prc = vrv_supplier_poll(st->sup, &b, -1, err);
+        const vrv_stask_seq *to_cp = NULL;
+        size_t na;
+        const vrv_part *as = vrv_supplier_assignment(st->sup, &na);
+        bool reassign = false;
+        for (size_t i = 0; i < b.n && rc == 0; i++) {
+            const vrv_record *r = &b.recs[i];
+            if (r->part >= na) continue;
+            vrv_part part = as[r->part];
+            bool finished;
+            rc = process_record(st, r, &part, &b, &to_cp, &finished, err);
+            if (rc == 0 && finished) {
+                VRV_INFO(MOD, "finished reading partition[%s]", part.id);
+                reassign = true;
+            }
+            if (rc == 0 && persist_due(st)) rc = persist_all(st, err);
+        }
+        vrv_supplier_release(st->sup, &b);
+        if (rc < 0) break;
+        if (prc == VRV_ERANGE) {
+            if ((rc = out_of_range(st, &b, err)) < 0) break;
+        } else if (prc < 0 && prc != VRV_EAGAIN && prc != VRV_ETIMEOUT) {
+            rc = prc;
+            vrv_error_prefix(err, "reading [%s]", st->stream);
+            break;
+        }
+        if (reassign) {
+            if ((rc = assign(st, false, &assigned, err)) < 0) break;
+            still_reading = assigned > 0;
+        }
+        mark_stats(st);
+        if (persist_due(st) && (rc = persist_all(st, err)) < 0) break;
+        pthread_mutex_lock(&st->mu);
+        bool hand_over = now_ms() > st->next_checkpoint_ms;
+        pthread_mutex_unlock(&st->mu);
+        if (hand_over && st->seqs.n) to_cp = &st->seqs.v[st->seqs.n - 1];
+        if (to_cp && still_reading && (rc = request_checkpoint(st, to_cp, err)) < 0) break;
+        if (st->handoffs.n && now_ms() - st->last_handoff_poll >= VRV_STASK_HANDOFF_POLL_MS)
+            handoff_poll(st);
+
+    }
+    vrv_batch_free(&b);
+    /* Whatever was read is persisted, even when stopping or failing. */
+    vrv_error e2;
+    int prc = persist_all(st, &e2);
+    if (rc == 0 && prc < 0) {
+        *err = e2;
+        rc = prc;
+    }
+    mark_stats(st);
+    return rc;
+}
+
+/* ---- the chat endpoints --------------------------------------------------------------- */
+
+static bool my_task(stask *st, vrv_http_req *req, vrv_http_resp *resp)
+{
+    const char *id = vrv_http_req_param(req, "id");
+    if (id && strcmp(id, st->env->id) == 0) return true;
+    vrv_http_error(resp, 404, "Can't find chatHandler for handler[%s]", id ? id : "");
+    return false;
+}
+
+static void text(vrv_http_resp *resp, int status, const char *msg)
+{
+    vrv_http_resp_raw(resp, status, "text/plain", msg, strlen(msg));
+}
+
+static void h_status(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    pthread_mutex_lock(&st->mu);
+    const char *s = STATUS_NAMES[st->status];
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_json(resp, 200, json_string(s));
+}
+
+static void h_offsets_current(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    pthread_mutex_lock(&st->mu);
+    json_t *o = offsets_json(&st->curr_shared);
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_json(resp, 200, o);
+}
+
+static void h_offsets_end(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    pthread_mutex_lock(&st->mu);
+    json_t *o = offsets_json(&st->end);
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_json(resp, 200, o);
+}
+
+static void h_checkpoints(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    json_t *o = json_object();
+    pthread_mutex_lock(&st->mu);
+    for (size_t i = 0; i < st->seqs.n; i++) {
+        char k[24];
+        snprintf(k, sizeof k, "%d", st->seqs.v[i].id);
+        json_object_set_new(o, k, offsets_json(&st->seqs.v[i].start));
+    }
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_json(resp, 200, o);
+}
+
+static void h_time_start(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    pthread_mutex_lock(&st->mu);
+    vrv_ms t = st->start_time;
+    pthread_mutex_unlock(&st->mu);
+    char s[VRV_TIME_STR_MAX];
+    if (t) vrv_time_format(t, s);
+    vrv_http_resp_json(resp, 200, t ? json_string(s) : json_null());
+}
+
+static json_t *row_stats_json(stask *st)
+{
+    return json_pack("{s:{s:o}, s:{s:o}}", "movingAverages", "buildSegments",
+                     vrv_task_meters_averages(&st->meters), "totals", "buildSegments",
+                     vrv_task_meters_totals(&st->meters));
+}
+
+static json_t *events_json(stask *st)
+{
+    if (st->pl.spec.tuning.c.max_saved_parse_exceptions <= 0) return json_object();
+    pthread_mutex_lock(&st->mu);
+    json_t *ev = st->events ? json_incref(st->events) : json_array();
+    pthread_mutex_unlock(&st->mu);
+    return json_pack("{s:o}", "buildSegments", ev);
+}
+
+static void h_row_stats(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    vrv_http_resp_json(resp, 200, row_stats_json(st));
+}
+
+static void h_live_reports(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    pthread_mutex_lock(&st->mu);
+    const char *state = st->ingestion_state;
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_json(resp, 200,
+                       vrv_task_live_report_json(st->env->id, state, events_json(st),
+                                                 row_stats_json(st)));
+}
+
+static void h_unparseable(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    if (st->pl.spec.tuning.c.max_saved_parse_exceptions <= 0) {
+        vrv_http_resp_empty(resp, 200); /* Druid: no entity at all */
+        return;
+    }
+    pthread_mutex_lock(&st->mu);
+    json_t *ev = st->events ? json_incref(st->events) : json_array();
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_json(resp, 200, ev);
+}
+
+static void h_pause(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    pthread_mutex_lock(&st->mu);
+    if (st->status != ST_READING && st->status != ST_PAUSED) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "Can't pause, task is not in a pausable state (state: [%s])",
+                 STATUS_NAMES[st->status]);
+        pthread_mutex_unlock(&st->mu);
+        text(resp, 409, msg);
+        return;
+    }
+    st->pause_requested = true;
+    pthread_cond_broadcast(&st->cv);
+    vrv_ms deadline = now_ms() + PAUSE_WAIT_MS;
+    while (st->status != ST_PAUSED && now_ms() < deadline) wait_until(st, deadline);
+    if (st->status != ST_PAUSED) {
+        pthread_mutex_unlock(&st->mu);
+        text(resp, 202, "Request accepted but task has not yet paused");
+        return;
+    }
+    json_t *o = offsets_json(&st->curr_shared);
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_json(resp, 200, o);
+}
+
+/* Clears the pause and waits for the loop to leave PAUSED. Caller holds mu. */
+static bool resume_locked(stask *st)
+{
+    st->pause_requested = false;
+    pthread_cond_broadcast(&st->cv);
+    vrv_ms deadline = now_ms() + RESUME_WAIT_MS;
+    while (st->status == ST_PAUSED && now_ms() < deadline) wait_until(st, deadline);
+    return st->status != ST_PAUSED;
+}
+
+static void h_resume(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    pthread_mutex_lock(&st->mu);
+    bool ok = resume_locked(st);
+    pthread_mutex_unlock(&st->mu);
+    if (ok)
+        vrv_http_resp_empty(resp, 200);
+    else
+        text(resp, 500, "Resume command was not accepted within 5 seconds");
+}
+
+static void h_stop(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    pthread_mutex_lock(&st->mu);
+    VRV_INFO(MOD, "stopping gracefully (status: [%s])", STATUS_NAMES[st->status]);
+    st->stop_requested = true;
+    st->pause_requested = false;
+    pthread_cond_broadcast(&st->cv);
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_empty(resp, 200);
+}
+
+/* Reads the body of POST offsets/end: {partition: position}. */
+static int body_offsets(stask *st, vrv_http_req *req, vrv_posmap *out, char *msg, size_t cap)
+{
+    size_t len;
+    vrv_http_req_body(req, &len);
+    vrv_error err;
+    json_t *j = len ? vrv_http_req_json(req, &err) : NULL;
+    if (!json_is_object(j)) {
+        json_decref(j);
+        snprintf(msg, cap, "Request body must contain a map of { partition:endOffset }");
+        return VRV_EINVAL;
+    }
+    vrv_posmap_init(out, st->type, st->stream);
+    const char *k;
+    json_t *v;
+    json_object_foreach(j, k, v)
+    {
+        vrv_part part;
+        vrv_pos pos;
+        if (vrv_part_parse(st->type, k, strlen(k), &part, &err) < 0 ||
+            vrv_pos_from_json(v, st->type, k, &pos, &err) < 0) {
+            snprintf(msg, cap, "Request body must contain a map of { partition:endOffset }: %s",
+                     err.msg);
+            json_decref(j);
+            vrv_posmap_free(out);
+            return VRV_EINVAL;
+        }
+        vrv_posmap_set(out, &part, &pos);
+    }
+    json_decref(j);
+    return 0;
+}
+
+static void h_set_end(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    if (!my_task(st, req, resp)) return;
+    const char *f = vrv_http_req_query(req, "finish");
+    bool finish = !f || strcasecmp(f, "false") != 0;
+    char msg[1024];
+    vrv_posmap body;
+    if (body_offsets(st, req, &body, msg, sizeof msg) < 0) {
+        text(resp, 400, msg);
+        return;
+    }
+    vrv_buf b = VRV_BUF_INIT;
+    pthread_mutex_lock(&st->mu);
+    for (size_t i = 0; i < body.n; i++)
+        if (!vrv_posmap_get(&st->end, &body.v[i].part)) {
+            vrv_buf_puts(&b, "Request contains partitions not being handled by this task, my "
+                             "partitions: ");
+            parts_string(&b, &st->end);
+            pthread_mutex_unlock(&st->mu);
+            text(resp, 400, b.data);
+            goto out;
+        }
+    if (body.n == 0 || st->seqs.n == 0) {
+        /* Druid fails the task on this: an inconsistent request. */
+        const char *m = body.n == 0 ? "No sequences found to set end sequences" : "Empty sequences";
+        free(st->background_error);
+        st->background_error = vrv_strdup(m);
+        resume_locked(st);
+        pthread_mutex_unlock(&st->mu);
+        text(resp, 500, m);
+        goto out;
+    }
+    vrv_stask_seq *latest = &st->seqs.v[st->seqs.n - 1];
+    /* Kafka sequences never start exclusive, so the exclusive sets are equal. */
+    bool dup = (!finish && vrv_posmap_equal(&latest->start, &body, true)) ||
+               (finish && vrv_posmap_equal(&latest->end, &body, false));
+    if (dup) {
+        VRV_WARN(MOD, "Ignoring duplicate request, end offsets already set for sequences");
+        st->next_checkpoint_ms = now_ms() + st->pl.spec.tuning.intermediate_handoff_period;
+        resume_locked(st);
+        pthread_mutex_unlock(&st->mu);
+        vrv_http_resp_json(resp, 200, offsets_json(&body));
+        goto out;
+    }
+    if (latest->checkpointed) {
+        vrv_buf_puts(&b, "Sequence [");
+        seq_string(&b, latest);
+        vrv_buf_puts(&b, "] has already endOffsets set, cannot set to [");
+        offsets_string(&b, &body);
+        vrv_buf_puts(&b, "]");
+        pthread_mutex_unlock(&st->mu);
+        text(resp, 400, b.data);
+        goto out;
+    }
+    if (st->status != ST_PAUSED) {
+        pthread_mutex_unlock(&st->mu);
+        text(resp, 400, "Task must be paused before changing the end offsets");
+        goto out;
+    }
+    for (size_t i = 0; i < body.n; i++) {
+        const vrv_pos *c = vrv_posmap_get(&st->curr_shared, &body.v[i].part);
+        if (c && vrv_pos_cmp(&body.v[i].pos, c) < 0) {
+            char cs[VRV_POS_TEXT_MAX + 1];
+            vrv_pos_format(c, cs, sizeof cs);
+            vrv_buf_printf(&b, "End sequence must be >= current sequence for partition [%s] "
+                               "(current: %s)",
+                           body.v[i].part.id, cs);
+            pthread_mutex_unlock(&st->mu);
+            text(resp, 400, b.data);
+            goto out;
+        }
+    }
+    st->next_checkpoint_ms = now_ms() + st->pl.spec.tuning.intermediate_handoff_period;
+    vrv_posmap_free(&latest->end);
+    vrv_posmap_copy(&latest->end, &body);
+    latest->checkpointed = true;
+    vrv_error err;
+    int rc = 0;
+    if (finish) {
+        VRV_INFO(MOD, "sequence [%s]: end offsets set, finishing", latest->name);
+        for (size_t i = 0; i < body.n; i++) vrv_posmap_set(&st->end, &body.v[i].part, &body.v[i].pos);
+    } else {
+        rc = vrv_stask_seqs_add(&st->seqs, latest->id + 1, st->pl.base_sequence_name, &body,
+                                &st->end, false, &err);
+        if (rc == 0)
+            VRV_INFO(MOD, "sequence [%s] created", st->seqs.v[st->seqs.n - 1].name);
+    }
+    if (rc == 0) rc = vrv_stask_seqs_save(&st->seqs, &st->curr_shared, st->persist_dir, &err);
+    if (rc < 0) {
+        free(st->background_error);
+        st->background_error = vrv_strdup(err.msg);
+        resume_locked(st);
+        pthread_mutex_unlock(&st->mu);
+        text(resp, 500, err.msg);
+        goto out;
+    }
+    resume_locked(st);
+    pthread_mutex_unlock(&st->mu);
+    vrv_http_resp_json(resp, 200, offsets_json(&body));
+out:
+    vrv_buf_free(&b);
+    vrv_posmap_free(&body);
+}
+
+#define CHAT "/druid/worker/v1/chat/{id}/"
+
+static const vrv_task_route ROUTES[] = {
+    {"GET", CHAT "status", h_status},
+    {"GET", CHAT "offsets/current", h_offsets_current},
+    {"GET", CHAT "offsets/end", h_offsets_end},
+    {"POST", CHAT "offsets/end", h_set_end},
+    {"POST", CHAT "pause", h_pause},
+    {"POST", CHAT "resume", h_resume},
+    {"POST", CHAT "stop", h_stop},
+    {"GET", CHAT "checkpoints", h_checkpoints},
+    {"GET", CHAT "time/start", h_time_start},
+    {"GET", CHAT "rowStats", h_row_stats},
+    {"GET", CHAT "liveReports", h_live_reports},
+    {"GET", CHAT "unparseableEvents", h_unparseable},
+};
+
+/* ---- the run ------------------------------------------------------------------------------ */
+
+static json_t *records_processed(const stask *st)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < st->pl.start.n; i++) {
+        const vrv_part *p = &st->pl.start.v[i].part;
+        char key[VRV_PART_ID_MAX + 96];
+        if (p->stream == VRV_STREAM_KAFKA) {
+            vrv_str topic = vrv_part_topic(p, st->stream);
+            if (p->multi_topic)
+                snprintf(key, sizeof key,
+                         "KafkaTopicPartition{partition=%d, topic='%.*s', multiTopicPartition=true}",
+                         p->partition, (int)topic.n, topic.p);
+            else
+                snprintf(key, sizeof key,
+                         "KafkaTopicPartition{partition=%d, topic='null', multiTopicPartition=false}",
+                         p->partition);
+        } else {
+            snprintf(key, sizeof key, "%s", p->id);
+        }
+        json_object_set_new(o, key, json_integer((json_int_t)st->part_rows[i]));
+    }
+    return o;
+}
+
+static void write_report(stask *st, const char *error_msg, int64_t wait_ms)
+{
+    pthread_mutex_lock(&st->mu);
+    const char *state = st->ingestion_state;
+    pthread_mutex_unlock(&st->mu);
+    vrv_task_report r = {.task_id = st->env->id,
+                         .ingestion_state = state,
+                         .unparseable_events = events_json(st),
+                         .row_stats = json_pack("{s:o}", "buildSegments",
+                                                vrv_task_meters_totals(&st->meters)),
+                         .error_msg = error_msg,
+                         .segment_availability_confirmed = error_msg == NULL,
+                         .segment_availability_wait_ms = error_msg ? 0 : wait_ms,
+                         .records_processed = st->part_rows ? records_processed(st) : json_object(),
+                         .segments_published = -1,
+                         .context = st->pl.context ? st->pl.context : NULL};
+    json_t *j = vrv_task_report_json(&r);
+    vrv_error err;
+    if (vrv_task_write_json(st->env, VRV_TASKDIR_REPORT, j, &err) < 0)
+        VRV_ERR(MOD, "writing the report: %s", err.msg);
+    json_decref(j);
+}
+
+/* Waits for every published segment's handoff, up to handoffConditionTimeout
+ * (0: as long as it takes); a timeout is not a failure. *waited gets the ms
+ * spent when a timeout is configured (Druid measures only then). */
+static void wait_handoff(stask *st, int64_t *waited)
+{
+    int64_t timeout = st->pl.spec.tuning.handoff_condition_timeout_ms;
+    vrv_ms t0 = now_ms();
+    *waited = 0;
+    if (st->handoffs.n == 0) return;
+    set_state(st, "SEGMENT_AVAILABILITY_WAIT");
+    VRV_INFO(MOD, "waiting for the handoff of %zu segments", st->handoffs.n);
+    for (;;) {
+        handoff_poll(st);
+        if (st->handoffs.n == 0) break;
+        if (stopping(st)) break;
+        if (timeout > 0 && now_ms() - t0 >= timeout) {
+            VRV_ERR(MOD, "Timeout waiting for handoff (handoffConditionTimeout %lld ms): %zu "
+                         "segments not handed off",
+                    (long long)timeout, st->handoffs.n);
+            break;
+        }
+        pthread_mutex_lock(&st->mu);
+        wait_until(st, now_ms() + VRV_STASK_HANDOFF_POLL_MS);
+        pthread_mutex_unlock(&st->mu);
+    }
+    if (timeout > 0) *waited = now_ms() - t0;
+}
+
+static int setup(stask *st, vrv_error *err)
+{
+    vrv_task_env *env = st->env;
+    vrv_spec_opts opts = {.memory_budget = env->memory};
+    int rc = vrv_stask_payload_parse(env->payload, &opts, &st->pl, err);
+    if (rc < 0) return rc;
+    st->type = st->pl.stream_type;
+    st->stream = st->pl.start.stream;
+    vrv_posmap_copy(&st->end, &st->pl.end);
+    vrv_posmap_init(&st->curr, st->type, st->stream);
+    vrv_posmap_init(&st->curr_shared, st->type, st->stream);
+    st->part_rows = vrv_calloc(st->pl.start.n ? st->pl.start.n : 1, sizeof *st->part_rows);
+    st->persist_dir = vrv_task_path(env, VRV_STASK_PERSIST_DIR);
+    st->out_dir = vrv_task_path(env, VRV_TASKDIR_OUT);
+    if ((rc = vrv_fs_mkdirs(st->persist_dir, err)) < 0 || (rc = vrv_fs_mkdirs(st->out_dir, err)) < 0)
+        return rc;
+    const vrv_spec_supervisor *sp = &st->pl.spec;
+    st->seg_gran = sp->schema.granularity.segment;
+    st->spill_opts = writer_opts(&sp->tuning.c.index_spec_intermediate);
+    st->next_checkpoint_ms = now_ms() + sp->tuning.intermediate_handoff_period;
+
+    vrv_pipeline_config pc = {.schema = &sp->schema,
+                              .input_format = &sp->io.input_format,
+                              .tuning = &sp->tuning.c,
+                              .has_min_time = st->pl.has_min_time,
+                              .has_max_time = st->pl.has_max_time,
+                              .min_time = st->pl.min_time,
+                              .max_time = st->pl.max_time};
+    if ((rc = vrv_pipeline_new(&pc, &st->pipe, err)) < 0) return rc;
+    st->timestamp_spec = timestamp_spec_json(&sp->schema.timestamp);
+    st->pub = (vrv_publish_schema){.data_source = st->pl.data_source,
+                                   .metrics = vrv_pipeline_metrics(st->pipe),
+                                   .rollup = sp->schema.granularity.rollup,
+                                   .query_gran = &sp->schema.granularity.query,
+                                   .timestamp_spec = st->timestamp_spec,
+                                   .writer = writer_opts(&sp->tuning.c.index_spec),
+                                   .max_rows_per_segment = 0,
+                                   .work_dir = st->out_dir,
+                                   .deep = env->deep,
+                                   .deep_unique = env->id};
+    vrv_http_client_opts ho = {.timeout_ms = 10000};
+    st->http = vrv_http_client_new(&ho);
+
+    if ((rc = init_sequences(st, err)) < 0) return rc;
+
+    vrv_kafka_config kc = {.topic = st->pl.multi_topic ? NULL : st->stream,
+                           .topic_pattern = st->pl.multi_topic ? st->stream : NULL,
+                           .consumer_properties = sp->io.consumer_properties,
+                           .path = "ioConfig.consumerProperties",
+                           .poll_timeout_ms = st->pl.poll_timeout_ms};
+    if ((rc = vrv_kafka_open(&kc, &st->sup, err)) < 0) return rc;
+    return 0;
+}
+
+static void teardown(stask *st)
+{
+    /* The chat handlers use st: stop the server before anything is freed. */
+    vrv_http_server_free(st->env->http);
+    st->env->http = NULL;
+    vrv_supplier_close(st->sup);
+    vrv_pipeline_free(st->pipe);
+    for (size_t i = 0; i < st->sinks.n; i++) sink_free(st->sinks.v[i]);
+    vrv_vec_free(&st->sinks);
+    for (size_t i = 0; i < st->handoffs.n; i++) handoff_clear(&st->handoffs.v[i]);
+    vrv_vec_free(&st->handoffs);
+    vrv_stask_seqs_free(&st->seqs);
+    vrv_posmap_free(&st->end);
+    vrv_posmap_free(&st->curr);
+    vrv_posmap_free(&st->curr_shared);
+    vrv_http_client_free(st->http);
+    json_decref(st->events);
+    json_decref(st->timestamp_spec);
+    free(st->background_error);
+    free(st->part_rows);
+    free(st->persist_dir);
+    free(st->out_dir);
+    vrv_task_meters_destroy(&st->meters);
+    vrv_stask_payload_free(&st->pl);
+    pthread_mutex_destroy(&st->mu);
+    pthread_cond_destroy(&st->cv);
+}
+
+void vrv_stask_run(vrv_task_env *env, vrv_error *failure)
+{
+    stask st_;
+    stask *st = &st_;
+    memset(st, 0, sizeof *st);
+    st->env = env;
+    st->ingestion_state = "NOT_STARTED";
+    pthread_mutex_init(&st->mu, NULL);
+    pthread_cond_init(&st->cv, NULL);
+    vrv_task_meters_init(&st->meters);
+    vrv_error_clear(failure);
+    int64_t waited = 0;
+
+    int rc = setup(st, failure);
+    if (rc == 0) rc = vrv_task_serve(env, ROUTES, VRV_ARRAY_LEN(ROUTES), st, failure);
+    if (rc == 0) {
+        pthread_mutex_lock(&st->mu);
+        st->status = ST_STARTING;
+        st->start_time = now_ms();
+        pthread_mutex_unlock(&st->mu);
+        rc = restore_commit(st, failure);
+    }
+    if (rc == 0) rc = publish_closed(st, failure);
+    if (rc == 0) rc = read_loop(st, failure);
+    bool publish = false;
+    if (rc == 0) {
+        pthread_mutex_lock(&st->mu);
+        bool stop = st->stop_requested || vrv_task_stop_requested();
+        publish = !stop || st->publish_on_stop;
+        st->status = ST_PUBLISHING;
+        pthread_mutex_unlock(&st->mu);
+        if (!publish) VRV_INFO(MOD, "stopping without publishing");
+    }
+    if (rc == 0 && publish) {
+        /* The last sequence ends where reading stopped. */
+        if (st->seqs.n) {
+            vrv_stask_seq *last = &st->seqs.v[st->seqs.n - 1];
+            pthread_mutex_lock(&st->mu);
+            for (size_t i = 0; i < st->curr.n; i++)
+                vrv_posmap_set(&last->end, &st->curr.v[i].part, &st->curr.v[i].pos);
+            pthread_mutex_unlock(&st->mu);
+        }
+        while (rc == 0 && st->seqs.n && !stopping(st)) rc = publish_seq(st, 0, failure);
+        if (rc == 0) wait_handoff(st, &waited);
+        if (rc == 0) set_state(st, "COMPLETED");
+    }
+    if (rc < 0 && !failure->code) vrv_error_set(failure, rc, "%s", vrv_strerror(rc));
+    if (failure->code) VRV_ERR(MOD, "task failed: %s", failure->msg);
+    write_report(st, failure->code ? failure->msg : NULL, waited);
+    teardown(st);
+}
