@@ -71,10 +71,12 @@ struct vrv_overlord {
 
 /* ---- overlord_lock.c ---------------------------------------------------------- */
 
-/* Tries to grant task t an exclusive lock on (t's datasource, iv): reuses a
- * lock of its group that encloses iv, fails with VRV_ECONFLICT when another
- * group holds an overlapping one. *lock_out points into o->locks (valid until
- * the lock vector changes). Caller holds mu. */
+/* Tries to grant task t an exclusive lock on (t's datasource, iv): reuses its
+ * own lock that encloses iv, joins a lock of its group that does (an entry of
+ * its own with the same interval and version, so the shared lock lasts until
+ * the last task holding it ends), fails with VRV_ECONFLICT when another group
+ * holds an overlapping one. *lock_out points into o->locks (valid until the
+ * lock vector changes). Caller holds mu. */
 int ovl_lock_try(vrv_overlord *o, const char *task_id, const char *group_id, const char *ds,
                  vrv_interval iv, int priority, olock **lock_out, vrv_error *err);
 /* Releases every lock of a task (memory and metadata store). Caller holds mu. */

@@ -54,12 +54,17 @@ int ovl_lock_try(vrv_overlord *o, const char *task_id, const char *group_id, con
                  vrv_interval iv, int priority, olock **lock_out, vrv_error *err)
 {
     *lock_out = NULL;
+    const olock *shared = NULL;
     for (size_t i = 0; i < o->locks.n; i++) {
         olock *l = &o->locks.v[i];
         if (l->revoked || strcmp(l->ds, ds) != 0 || !vrv_interval_overlaps(l->iv, iv)) continue;
         if (strcmp(l->group_id, group_id) == 0 && vrv_interval_encloses(l->iv, iv)) {
-            *lock_out = l;
-            return 0;
+            if (strcmp(l->task_id, task_id) == 0) {
+                *lock_out = l;
+                return 0;
+            }
+            if (!shared) shared = l;
+            continue;
         }
         char a[VRV_INTERVAL_STR_MAX], b[VRV_INTERVAL_STR_MAX];
         vrv_interval_format(iv, a);
@@ -69,9 +74,17 @@ int ovl_lock_try(vrv_overlord *o, const char *task_id, const char *group_id, con
                              "holds a lock on interval[%s]",
                              a, ds, task_id, l->task_id, b);
     }
+    /* Tasks of one group share a lock (Druid's lock posse): this task joins
+     * it with an entry of its own, same interval and version, so that the
+     * lock lives until the last task of the group holding it ends. */
     olock nl = {0};
     char ver[VRV_TIME_STR_MAX];
-    next_version(o, ver);
+    if (shared) {
+        snprintf(ver, sizeof ver, "%s", shared->version);
+        iv = shared->iv;
+    } else {
+        next_version(o, ver);
+    }
     nl.task_id = vrv_strdup(task_id);
     nl.group_id = vrv_strdup(group_id);
     nl.ds = vrv_strdup(ds);
@@ -154,11 +167,13 @@ static int get_interval(const json_t *obj, const char *key, vrv_interval *out, v
     return 0;
 }
 
+/* The locks the task holds (Druid's findLocksForTask): its own entries,
+ * including those it shares with its group. */
 static json_t *locks_of(vrv_overlord *o, const otask *t)
 {
     json_t *a = json_array();
     for (size_t i = 0; i < o->locks.n; i++)
-        if (strcmp(o->locks.v[i].group_id, t->group_id) == 0)
+        if (strcmp(o->locks.v[i].task_id, t->id) == 0)
             json_array_append_new(a, ovl_lock_json(&o->locks.v[i]));
     return a;
 }

@@ -104,7 +104,6 @@ typedef struct stask {
     st_status status;
     bool pause_requested;
     bool stop_requested;   /* stop endpoint (SIGTERM is vrv_task_stop_requested) */
-    bool publish_on_stop;
     vrv_stask_seqs seqs;
     vrv_posmap end;        /* the task-level end positions */
     vrv_posmap curr_shared;/* the loop's current positions, as of its last pause check */
@@ -1163,14 +1162,10 @@ static int read_loop(stask *st, vrv_error *err)
 
     while (still_reading) {
         if (possibly_pause(st)) {
-            /* The end positions may have changed while paused. */
+            /* The end positions may have changed while paused (a finish):
+             * with every partition read to its end, reading is over. */
             if ((rc = assign(st, false, &assigned, err)) < 0) break;
-            if (assigned == 0) {
-                pthread_mutex_lock(&st->mu);
-                st->publish_on_stop = true;
-                st->stop_requested = true;
-                pthread_mutex_unlock(&st->mu);
-            }
+            if (assigned == 0) break;
         }
         pthread_mutex_lock(&st->mu);
         if (st->stop_requested || vrv_task_stop_requested() || st->seqs.n == 0 ||
@@ -1766,8 +1761,7 @@ void vrv_stask_run(vrv_task_env *env, vrv_error *failure)
     bool publish = false;
     if (rc == 0) {
         pthread_mutex_lock(&st->mu);
-        bool stop = st->stop_requested || vrv_task_stop_requested();
-        publish = !stop || st->publish_on_stop;
+        publish = !st->stop_requested && !vrv_task_stop_requested();
         st->status = ST_PUBLISHING;
         pthread_mutex_unlock(&st->mu);
         if (!publish) VRV_INFO(MOD, "stopping without publishing");

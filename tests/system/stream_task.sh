@@ -15,7 +15,7 @@ MOCK_PID=""
 stop_mock() { [ -n "$MOCK_PID" ] && kill "$MOCK_PID" 2>/dev/null && wait "$MOCK_PID" 2>/dev/null || true; }
 trap 'stop_mock; t_cleanup' EXIT
 
-"$VARVE_BIN" kafka-mock --brokers 1 --topic events:2 --bootstrap-file "$T_DIR/bs.txt" \
+"$VARVE_BIN" kafka-mock --brokers 1 --topic events:2 --topic bad:1 --topic big:1 --bootstrap-file "$T_DIR/bs.txt" \
     >"$T_DIR/mock.out" 2>"$T_DIR/mock.err" &
 MOCK_PID=$!
 for _ in $(seq 200); do [ -s "$T_DIR/bs.txt" ] && break; sleep 0.05; done
@@ -232,6 +232,30 @@ wait_task tr SUCCESS 120
 grep -q "restored [0-9]* sinks" "$T_DIR/data/tasks/tr/log" || fail "tr did not restore its sinks"
 expect_metadata 900
 totals 1800 1620900
+
+# ---- parse exceptions are counted and saved ---------------------------------------------
+printf '%s\n' '{"ts":"2021-03-04T05:00:00Z","n":1}' 'not json' '{"ts":"2021-03-04T05:00:01Z","n":2}' \
+    '{"ts":"yesterday","n":3}' '{"ts":"2021-03-04T05:00:02Z","n":4}' >"$T_DIR/bad.json"
+"$VARVE_BIN" produce --bootstrap "$BS" --topic bad --file "$T_DIR/bad.json" 2>"$T_DIR/produce.err" ||
+    fail "produce bad: $(cat "$T_DIR/produce.err")"
+submit "$(task tp seqP 0 5 ',"maxSavedParseExceptions":5' | sed 's/"events"/"bad"/g; s/"0":5,"1":5/"0":5/; s/"0":0,"1":0/"0":0/; s/"ev"/"bad"/')" >/dev/null
+wait_task tp SUCCESS 120
+json_eq "$(report tp | jq -c '.ingestionStatsAndErrors.payload | {rowStats: .rowStats.buildSegments | {processed, unparseable, processedWithError, thrownAway}, inputs: [.unparseableEvents.buildSegments[] | .input]}')" \
+    '{"rowStats":{"processed":3,"unparseable":2,"processedWithError":0,"thrownAway":0},"inputs":["{\"ts\":\"yesterday\",\"n\":3}","not json"]}'
+
+# ---- offsets the stream no longer holds fail the task clearly ------------------------------
+python3 -c '
+import sys
+pad = "x" * 1100
+for n in range(1, 6001): print("{\"ts\":\"2021-03-04T05:00:00Z\",\"n\":%d,\"pad\":\"%s\"}" % (n, pad))
+' >"$T_DIR/big.json"
+"$VARVE_BIN" produce --bootstrap "$BS" --topic big --file "$T_DIR/big.json" 2>"$T_DIR/produce.err" ||
+    fail "produce big: $(cat "$T_DIR/produce.err")"
+submit "$(task tg seqG 0 6000 | sed 's/"events"/"big"/g; s/"0":6000,"1":6000/"0":6000/; s/"0":0,"1":0/"0":0/; s/"ev"/"big"/')" >/dev/null
+wait_task tg FAILED 120
+msg=$(report tg | jq -r .ingestionStatsAndErrors.payload.errorMsg)
+[[ "$msg" =~ ^Offset\[0\]\ of\ partition\[0\]\ of\ \[big\]\ is\ out\ of\ range\ \(earliest\ available\ offset:\ [1-9][0-9]*\):\ the\ records\ were\ deleted\ before\ they\ were\ read\;\ reset\ the\ supervisor\ or\ set\ resetOffsetAutomatically$ ]] ||
+    fail "out of range: $msg"
 
 t_alive
 echo "stream_task: ok"
