@@ -235,13 +235,16 @@ totals 1800 1620900
 
 # ---- parse exceptions are counted and saved ---------------------------------------------
 printf '%s\n' '{"ts":"2021-03-04T05:00:00Z","n":1}' 'not json' '{"ts":"2021-03-04T05:00:01Z","n":2}' \
-    '{"ts":"yesterday","n":3}' '{"ts":"2021-03-04T05:00:02Z","n":4}' >"$T_DIR/bad.json"
+    '{"ts":"yesterday","n":3}' '{"ts":"2021-03-04T05:00:02Z","n":4}' '{"ts":"2020-01-01T00:00:00Z","n":5}' \
+    >"$T_DIR/bad.json"
 "$VARVE_BIN" produce --bootstrap "$BS" --topic bad --file "$T_DIR/bad.json" 2>"$T_DIR/produce.err" ||
     fail "produce bad: $(cat "$T_DIR/produce.err")"
-submit "$(task tp seqP 0 5 ',"maxSavedParseExceptions":5' | sed 's/"events"/"bad"/g; s/"0":5,"1":5/"0":5/; s/"0":0,"1":0/"0":0/; s/"ev"/"bad"/')" >/dev/null
+# (and the rejection window: a row before minimumMessageTime is thrown away)
+submit "$(task tp seqP 0 6 ',"maxSavedParseExceptions":5' | sed 's/"events"/"bad"/g; s/"0":6,"1":6/"0":6/;
+    s/"0":0,"1":0/"0":0/; s/"ev"/"bad"/; s/"inputFormat"/"minimumMessageTime":"2021-01-01T00:00:00Z","inputFormat"/')" >/dev/null
 wait_task tp SUCCESS 120
-json_eq "$(report tp | jq -c '.ingestionStatsAndErrors.payload | {rowStats: .rowStats.buildSegments | {processed, unparseable, processedWithError, thrownAway}, inputs: [.unparseableEvents.buildSegments[] | .input]}')" \
-    '{"rowStats":{"processed":3,"unparseable":2,"processedWithError":0,"thrownAway":0},"inputs":["{\"ts\":\"yesterday\",\"n\":3}","not json"]}'
+json_eq "$(report tp | jq -c '.ingestionStatsAndErrors.payload | {rowStats: .rowStats.buildSegments | {processed, unparseable, processedWithError, thrownAway, thrownAwayByReason}, inputs: [.unparseableEvents.buildSegments[] | .input]}')" \
+    '{"rowStats":{"processed":3,"unparseable":2,"processedWithError":0,"thrownAway":1,"thrownAwayByReason":{"beforeMinimumMessageTime":1}},"inputs":["{\"ts\":\"yesterday\",\"n\":3}","not json"]}'
 
 # ---- offsets the stream no longer holds fail the task clearly ------------------------------
 python3 -c '
