@@ -20,6 +20,7 @@
 #include "json/jutil.h"
 #include "spec/spec.h"
 #include "task/batch.h"
+#include "task/stream_task.h"
 #include "task/task.h"
 #include "task/taskdir.h"
 
@@ -29,6 +30,7 @@ static const struct {
     vrv_task_run_fn run;
 } TASK_TYPES[] = {
     {"index", vrv_batch_run},
+    {"index_kafka", vrv_stask_run},
     {"index_parallel", vrv_batch_run},
 };
 

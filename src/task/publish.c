@@ -224,7 +224,9 @@ int vrv_publish_commit(vrv_action_client *c, const json_t *segments, const json_
         rc = vrv_error_set(err, VRV_ECONFLICT, "publishing segments failed: %s",
                            msg ? msg : "the overlord did not accept them");
     }
-    if (rc == 0 && result)
+    /* A refused publish hands its result back too: a stream task reads
+     * Druid's errorMsg and checks whether a replica published first. */
+    if (result && json_is_object(res))
         *result = res;
     else
         json_decref(res);

@@ -87,7 +87,8 @@ int vrv_publish_build(const vrv_publish_schema *s, vrv_interval chunk, const cha
  * are in `drop` (array of ids, may be NULL) unused in the same transaction.
  * `extra` (an object, may be NULL) is merged into the action (a stream's
  * startMetadata and endMetadata). All borrowed. *result (may be NULL) gets
- * the action's result (new reference). */
+ * the action's result (new reference) — also when the overlord refused the
+ * publish (VRV_ECONFLICT, {"success":false,"errorMsg":..}). */
 int vrv_publish_commit(vrv_action_client *c, const json_t *segments, const json_t *drop,
                        const json_t *extra, json_t **result, vrv_error *err);
 

@@ -79,8 +79,20 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 echo "$st" | jq -e '.id == "wiki" and (.generationTime | test("Z$"))' >/dev/null || fail "report: $st"
-p=$(echo "$st" | jq -c '.payload | {id, dataSource, stream, partitions, replicas, durationSeconds, latestOffsets, minimumLag, aggregateLag, suspended}')
-json_eq "$p" '{"id":"wiki","dataSource":"wiki","stream":"events","partitions":4,"replicas":1,"durationSeconds":3600,"latestOffsets":{"0":25,"1":25,"2":25,"3":25},"minimumLag":{"0":25,"1":25,"2":25,"3":25},"aggregateLag":100,"suspended":false}'
+p=$(echo "$st" | jq -c '.payload | {id, dataSource, stream, partitions, replicas, durationSeconds, latestOffsets, suspended}')
+json_eq "$p" '{"id":"wiki","dataSource":"wiki","stream":"events","partitions":4,"replicas":1,"durationSeconds":3600,"latestOffsets":{"0":25,"1":25,"2":25,"3":25},"suspended":false}'
+# The tasks read the backlog as the status is taken: each partition's lag is
+# what is left of its 25 records, and the aggregate their sum.
+echo "$st" | jq -e '.payload | ([.minimumLag[] | select(. >= 0 and . <= 25)] | length) == 4 and
+    .aggregateLag == ([.minimumLag[]] | add)' >/dev/null || fail "lag: $st"
+# Once the tasks have read everything, no lag is left.
+for _ in $(seq 1 300); do
+    st=$(curl -s "$T_URL$S/wiki/status")
+    [ "$(echo "$st" | jq -c '.payload | [.aggregateLag, .minimumLag]')" = '[0,{"0":0,"1":0,"2":0,"3":0}]' ] && break
+    sleep 0.1
+done
+[ "$(echo "$st" | jq -c '.payload | [.aggregateLag, .minimumLag]')" = '[0,{"0":0,"1":0,"2":0,"3":0}]' ] ||
+    fail "lag after the tasks read the backlog: $st"
 echo "$st" | jq -e '.payload | (.activeTasks | type) == "array" and (.publishingTasks | type) == "array" and (.recentErrors | type) == "array"' >/dev/null ||
     fail "task lists: $st"
 # Every task this supervisor created belongs to it and reads its group's partitions from offset 0.
@@ -120,7 +132,9 @@ print(r[0] if r else "")' "$T_DIR/data/metadata.db" 2>/dev/null || true)
     [ -n "$m" ] && break
     sleep 0.1
 done
-[ "$(echo "$m" | jq -c '.partitions.partitionOffsetMap')" = '{"0":5}' ] || fail "stored offsets after resetOffsets: $m"
+# Partition 0 is at the offset given; the row may also hold what the group
+# handed off above committed for its other partition.
+[ "$(echo "$m" | jq -c '.partitions.partitionOffsetMap["0"]')" = 5 ] || fail "stored offsets after resetOffsets: $m"
 
 # Suspend and resume return the spec; a second time is a 400.
 got=$(curl -s -XPOST "$T_URL$S/wiki/suspend" | jq -c '.suspended')
