@@ -193,8 +193,11 @@ int vrv_supplier_position(vrv_supplier *s, const vrv_part *p, vrv_pos *out, vrv_
 int vrv_supplier_available(vrv_supplier *s, const vrv_part *p, const vrv_pos *pos,
                            bool *available, vrv_error *err)
 {
+    int rc = check_part(s, p, err);
+    if (rc) return rc;
+    if (s->ops->available) return s->ops->available(s, p, pos, available, err);
     vrv_pos earliest;
-    int rc = vrv_supplier_earliest(s, p, 1, &earliest, err);
+    rc = vrv_supplier_earliest(s, p, 1, &earliest, err);
     if (rc) return rc;
     *available = vrv_pos_available(pos, &earliest);
     return VRV_OK;

@@ -1,7 +1,7 @@
 /*
  * supplier.h — the record-supplier interface: how a streaming task or a
  * supervisor reads a stream without knowing whether it is Kafka or Kinesis
- * (Druid's RecordSupplier). An implementation (kafka.c; Kinesis later) fills
+ * (Druid's RecordSupplier). An implementation (kafka.c, kinesis.c) fills
  * a vrv_supplier_ops table; callers use the vrv_supplier_* wrappers below.
  *
  * A supplier reads one stream: a Kafka topic, a Kafka topicPattern (partition
@@ -43,6 +43,9 @@
 typedef struct vrv_supplier vrv_supplier;
 
 #define VRV_REC_END_OF_SHARD 0x1u /* Kinesis: the synthetic record after a closed shard's last */
+#define VRV_REC_SUBRECORD 0x2u    /* Kinesis: a further user record of a KPL-aggregated record;
+                                     same sequence number as the record before it, and always
+                                     in the same batch */
 
 /* One record, as read. Pointers are borrowed from the batch. */
 typedef struct vrv_record {
@@ -86,6 +89,9 @@ typedef struct vrv_supplier_ops {
     int (*edges)(vrv_supplier *s, const vrv_part *parts, size_t n, bool latest, vrv_pos *out,
                  vrv_error *err);
     int (*position)(vrv_supplier *s, uint32_t idx, vrv_pos *out, vrv_error *err);
+    /* Optional: NULL compares pos with the earliest position. */
+    int (*available)(vrv_supplier *s, const vrv_part *p, const vrv_pos *pos, bool *available,
+                     vrv_error *err);
     int (*headers)(vrv_supplier *s, const vrv_record *r, vrv_batch *b,
                    const vrv_record_header **out, size_t *n);
     void (*close)(vrv_supplier *s);
@@ -168,8 +174,9 @@ int vrv_supplier_latest(vrv_supplier *s, const vrv_part *parts, size_t n, vrv_po
 /* The position p (assigned) will read next. */
 int vrv_supplier_position(vrv_supplier *s, const vrv_part *p, vrv_pos *out, vrv_error *err);
 
-/* Is pos still in the stream (not below its earliest position)? Druid's
- * isOffsetAvailable, behind resetOffsetAutomatically. */
+/* Is pos still in the stream (not below its earliest position; Kinesis: is
+ * the record at pos still there)? Druid's isOffsetAvailable, behind
+ * resetOffsetAutomatically. */
 int vrv_supplier_available(vrv_supplier *s, const vrv_part *p, const vrv_pos *pos,
                            bool *available, vrv_error *err);
 
