@@ -95,6 +95,7 @@ typedef struct stask {
     vrv_supplier *sup;
     vrv_gran seg_gran;
     vrv_seg_writer_opts spill_opts;
+    bool want_headers;     /* the `kafka` input format reads record headers */
     vrv_publish_schema pub;
     json_t *timestamp_spec;
 
@@ -895,8 +896,11 @@ static int publish_closed(stask *st, vrv_error *err)
 
 /* ---- reading ---------------------------------------------------------------------------- */
 
-/* Assigns the partitions that still have something to read and returns how
- * many; newly assigned ones are seeked to their current position. */
+/* Makes the supplier read the partitions that still have something to read
+ * and returns how many there are; newly assigned ones are seeked to their
+ * current position. A partition read to its end stays assigned while others
+ * are still read (its further records are skipped): a new assignment makes
+ * librdkafka drop everything it has prefetched and fetch it again. */
 static int assign(stask *st, bool seek_all, size_t *n_out, vrv_error *err)
 {
     size_t n_old = 0;
@@ -904,13 +908,21 @@ static int assign(stask *st, bool seek_all, size_t *n_out, vrv_error *err)
     vrv_part *keep = vrv_calloc(st->curr.n ? st->curr.n : 1, sizeof *keep);
     bool *fresh = vrv_calloc(st->curr.n ? st->curr.n : 1, sizeof *fresh);
     size_t n = 0;
+    bool change = seek_all;
     for (size_t i = 0; i < st->curr.n; i++) {
         const vrv_pos *e = vrv_posmap_get(&st->end, &st->curr.v[i].part);
         if (!e || !vrv_pos_more_to_read(&st->curr.v[i].pos, e)) continue;
         bool was = false;
         for (size_t k = 0; k < n_old && !was; k++) was = vrv_part_equal(&old[k], &st->curr.v[i].part);
         fresh[n] = seek_all || !was;
+        change = change || !was;
         keep[n++] = st->curr.v[i].part;
+    }
+    *n_out = n;
+    if (!change || n == 0) {
+        free(keep);
+        free(fresh);
+        return 0;
     }
     int rc = vrv_supplier_assign(st->sup, keep, n, err);
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -923,7 +935,6 @@ static int assign(stask *st, bool seek_all, size_t *n_out, vrv_error *err)
     }
     free(keep);
     free(fresh);
-    *n_out = n;
     return rc;
 }
 
@@ -1104,7 +1115,7 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
                                 .offset = r->offset};
         const vrv_record_header *hdrs = NULL;
         size_t nh = 0;
-        if (vrv_supplier_headers(st->sup, r, b, &hdrs, &nh) == 0) {
+        if (st->want_headers && vrv_supplier_headers(st->sup, r, b, &hdrs, &nh) == 0) {
             meta.headers = hdrs;
             meta.nheaders = nh;
         }
@@ -1670,6 +1681,8 @@ static int setup(stask *st, vrv_error *err)
         return rc;
     const vrv_spec_supervisor *sp = &st->pl.spec;
     st->seg_gran = sp->schema.granularity.segment;
+    const char *ft = json_string_value(json_object_get(sp->io.input_format.json, "type"));
+    st->want_headers = ft && strcmp(ft, "kafka") == 0;
     st->spill_opts = writer_opts(&sp->tuning.c.index_spec_intermediate);
     st->next_checkpoint_ms = now_ms() + sp->tuning.intermediate_handoff_period;
 
