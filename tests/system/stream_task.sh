@@ -239,10 +239,19 @@ printf '%s\n' '{"ts":"2021-03-04T05:00:00Z","n":1}' 'not json' '{"ts":"2021-03-0
     >"$T_DIR/bad.json"
 "$VARVE_BIN" produce --bootstrap "$BS" --topic bad --file "$T_DIR/bad.json" 2>"$T_DIR/produce.err" ||
     fail "produce bad: $(cat "$T_DIR/produce.err")"
-# (and the rejection window: a row before minimumMessageTime is thrown away)
+# (and the rejection window: a row before minimumMessageTime is thrown away;
+# the kafka input format adds the record's topic as a column)
 submit "$(task tp seqP 0 6 ',"maxSavedParseExceptions":5' | sed 's/"events"/"bad"/g; s/"0":6,"1":6/"0":6/;
-    s/"0":0,"1":0/"0":0/; s/"ev"/"bad"/; s/"inputFormat"/"minimumMessageTime":"2021-01-01T00:00:00Z","inputFormat"/')" >/dev/null
+    s/"0":0,"1":0/"0":0/; s/"ev"/"bad"/; s/"dimensions":\["host"\]/"dimensions":["host","kafka.topic"]/;
+    s/"inputFormat":{"type":"json"}/"minimumMessageTime":"2021-01-01T00:00:00Z","inputFormat":{"type":"kafka","valueFormat":{"type":"json"}}/')" >/dev/null
 wait_task tp SUCCESS 120
+q='{"queryType":"timeseries","dataSource":"bad","granularity":"all","intervals":["2021-01-01/2022-01-01"],"filter":{"type":"selector","dimension":"kafka.topic","value":"bad"},"aggregations":[{"type":"longSum","name":"count","fieldName":"count"},{"type":"longSum","name":"n","fieldName":"n"}]}'
+for _ in $(seq 100); do
+    got=$(curl -s -X POST -H 'Content-Type: application/json' --data-binary "$q" "$T_URL/druid/v2")
+    [ "$got" = '[{"timestamp":"2021-03-04T05:00:00.000Z","result":{"count":3,"n":7}}]' ] && break
+    sleep 0.1
+done
+[ "$got" = '[{"timestamp":"2021-03-04T05:00:00.000Z","result":{"count":3,"n":7}}]' ] || fail "kafka.topic rows: $got"
 json_eq "$(report tp | jq -c '.ingestionStatsAndErrors.payload | {rowStats: .rowStats.buildSegments | {processed, unparseable, processedWithError, thrownAway, thrownAwayByReason}, inputs: [.unparseableEvents.buildSegments[] | .input]}')" \
     '{"rowStats":{"processed":3,"unparseable":2,"processedWithError":0,"thrownAway":1,"thrownAwayByReason":{"beforeMinimumMessageTime":1}},"inputs":["{\"ts\":\"yesterday\",\"n\":3}","not json"]}'
 
