@@ -4,9 +4,9 @@
 # 4-partition topic, read by taskCount 2 x replicas 2 tasks that roll over
 # every few seconds, appear exactly once in query results (count and sum of
 # unique ids), and the committed offsets in the metadata store advance to the
-# end of every partition. A second batch produced while the supervisor runs
-# (and survives a rollover, a spec update and a restart of the server) is
-# ingested exactly once too.
+# end of every partition. Later batches, produced while the supervisor runs
+# through rollovers, a spec update, checkpoints every 40 rows and a restart of
+# the server, are ingested exactly once too.
 source "$(dirname "$0")/lib/server.sh"
 
 MOCK_PID=""
@@ -89,9 +89,11 @@ wait_for "stored offsets" '{"0":100,"1":100,"2":100,"3":100}' 60 stored
 
 # A second batch while it runs, and a spec update in between (the running
 # groups publish and the new spec's tasks continue from where they stopped).
+# The new spec cuts segments at 40 rows, so its tasks ask for checkpoints:
+# both replicas of a group end each sequence at the same offsets.
 produce 401 600
 sleep 1
-[ "$(curl -s -X POST -H 'Content-Type: application/json' --data-binary "$(spec '{"maxRowsInMemory":50000}')" \
+[ "$(curl -s -X POST -H 'Content-Type: application/json' --data-binary "$(spec '{"maxRowsInMemory":50000,"maxRowsPerSegment":40}')" \
     "$T_URL/druid/indexer/v1/supervisor" | jq -r .id)" = e2e ] || fail "supervisor not updated"
 produce 601 800
 wait_for "second batch" "800 320400" 180 count_sum
