@@ -190,12 +190,13 @@ static int write_text(const char *path, const char *text)
 static void print_banner(unsigned port, const char *bootstrap, const char *dir, double rate)
 {
     printf("varve quickstart is running (Ctrl-C stops it).\n\n"
+           "  console    http://127.0.0.1:%u/  (open it in a browser: supervisors, tasks, query)\n"
            "  API        http://127.0.0.1:%u  (Druid's HTTP API: /druid/v2, /druid/indexer/v1, ...)\n"
            "  Kafka      %s  topic " QS_TOPIC " (%d partitions)\n"
            "  producing  %.0f wikipedia edits per second into it\n"
            "  ingesting  supervisor 'wikipedia' (GET /druid/indexer/v1/supervisor/wikipedia/status)\n"
            "  data       %s  (server log: %s/log/server.log)\n\n",
-           port, bootstrap, QS_PARTITIONS, rate, dir, dir);
+           port, port, bootstrap, QS_PARTITIONS, rate, dir, dir);
     printf("Produce your own events with kcat:\n"
            "  echo '{\"time\":\"'$(date -u +%%FT%%TZ)'\",\"channel\":\"#mine\",\"page\":\"Hello\","
            "\"added\":1}' \\\n"

@@ -46,6 +46,7 @@ struct pending {
     size_t ndims;
     vrv_value *mets;   /* in the arena */
     uint8_t *skip;     /* in the arena */
+    size_t seq;        /* the row's place in its block, for the observer */
     char **details;    /* processedWithError messages, owned; NULL when clean */
     size_t ndetails;
     vrv_str raw;
@@ -115,6 +116,9 @@ struct vrv_pipeline {
     vrv_buf tmp;
     /* rows of a stream record, added only once the whole record has parsed */
     VRV_VEC(struct pending) pending;
+
+    vrv_pipeline_observer_fn observer; /* NULL unless sampling */
+    void *observer_ctx;
 };
 
 /* ---- index metric ops over the aggregator library ---- */
@@ -781,7 +785,7 @@ static int prepare_row(vrv_pipeline *p, vrv_ms *t, vrv_str raw)
 /* Adds a row whose dimension and metric values are ready to its sink. */
 static int sink_row(vrv_pipeline *p, vrv_ms tt, const vrv_value *dims, size_t ndims,
                     const vrv_value *mets, const uint8_t *skip, vrv_pipeline_sink_fn sink,
-                    void *sink_ctx, vrv_error *err)
+                    void *sink_ctx, vrv_row_event *ev, vrv_error *err)
 {
     vrv_index *idx = sink(sink_ctx, tt, err);
     if (!idx) return err && err->code ? err->code : VRV_EIO;
@@ -790,8 +794,26 @@ static int sink_row(vrv_pipeline *p, vrv_ms tt, const vrv_value *dims, size_t nd
     vrv_index_snapshot_take(idx, &snap);
     for (size_t i = snap.ndims; i < p->dims.n; i++)
         vrv_index_add_dim(idx, p->dims.v[i].name, p->dims.v[i].type, p->dims.v[i].mvh);
-    vrv_index_add(idx, tt, dims, ndims, mets, skip);
+    size_t before = p->observer ? vrv_index_rows(idx) : 0;
+    size_t row = vrv_index_add(idx, tt, dims, ndims, mets, skip);
+    if (p->observer) {
+        ev->outcome = VRV_ROW_INDEXED;
+        ev->index = idx;
+        ev->row = row;
+        ev->new_row = vrv_index_rows(idx) > before;
+    }
     return VRV_OK;
+}
+
+static void observe(vrv_pipeline *p, vrv_row_event *ev)
+{
+    if (p->observer) p->observer(p->observer_ctx, ev);
+}
+
+void vrv_pipeline_set_observer(vrv_pipeline *p, vrv_pipeline_observer_fn fn, void *ctx)
+{
+    p->observer = fn;
+    p->observer_ctx = ctx;
 }
 
 /* Counts a row that reached the index: clean, or with conversion errors. */
@@ -819,6 +841,7 @@ int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
     vrv_row row = {p->vals, p->fs.n, 0, NULL, NULL};
     int rc = VRV_OK;
     size_t rows = 0;
+    size_t seq = 0; /* reader results so far: rows and malformed rows */
     p->pending.n = 0;
     for (;;) {
         vrv_error rerr;
@@ -827,6 +850,7 @@ int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
         int got = vrv_input_reader_next(p->reader, &row, &p->arena, &rerr);
         if (got == 0) break;
         vrv_str raw = vrv_input_reader_raw(p->reader);
+        vrv_row_event ev = {.seq = seq++, .raw = raw};
         if (got < 0) {
             detail(p, "%s", rerr.msg[0] ? rerr.msg : "Unable to parse row");
             goto unparseable;
@@ -834,15 +858,24 @@ int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
         rows++;
         vrv_ms t;
         int st = prepare_row(p, &t, raw);
-        if (st == ROW_DROPPED) continue;
+        if (st == ROW_DROPPED) {
+            ev.outcome = VRV_ROW_DROPPED;
+            observe(p, &ev);
+            continue;
+        }
         if (st == ROW_UNPARSEABLE) goto unparseable;
         bool ok = build_dims(p, &row);
         if (!build_metrics(p, t, err, &rc)) ok = false;
         vrv_ms tt = vrv_gran_bucket_start(&p->query_gran, t);
         if (!record_atomic) {
             if ((rc = sink_row(p, tt, p->dimvals.v, p->dimvals.n, p->metvals, p->metskip, sink,
-                               sink_ctx, err)))
+                               sink_ctx, &ev, err)))
                 return rc;
+            if (!ok) {
+                ev.details = p->details.v;
+                ev.ndetails = p->details.n;
+            }
+            observe(p, &ev);
             if ((rc = count_added(p, ok, raw, err))) return rc;
             continue;
         }
@@ -850,6 +883,7 @@ int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
                              p->dimvals.n,
                              vrv_arena_memdup(&p->arena, p->metvals, p->metrics.n * sizeof(vrv_value)),
                              vrv_arena_memdup(&p->arena, p->metskip, p->metrics.n),
+                             ev.seq,
                              ok ? NULL : p->details.v, ok ? 0 : p->details.n, raw};
         if (!ok) {
             p->details.v = NULL;
@@ -858,6 +892,9 @@ int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
         vrv_vec_push(&p->pending, pr);
         continue;
     unparseable:
+        ev.outcome = VRV_ROW_UNPARSEABLE;
+        ev.details = p->details.v;
+        ev.ndetails = p->details.n;
         if (record_atomic) {
             /* the whole record is one unparseable event; nothing of it is kept */
             for (size_t i = 0; i < p->pending.n; i++) {
@@ -865,8 +902,11 @@ int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
                 free(p->pending.v[i].details);
             }
             p->pending.n = 0;
+            ev.raw = vrv_str_make(data, len);
+            observe(p, &ev);
             return record_exception(p, vrv_str_make(data, len), true, err);
         }
+        observe(p, &ev);
         if ((rc = record_exception(p, raw, true, err))) return rc;
     }
     if (rows == 0 && p->pending.n == 0 && record_atomic) {
@@ -876,9 +916,11 @@ int vrv_pipeline_process(vrv_pipeline *p, const char *data, size_t len,
     }
     for (size_t i = 0; i < p->pending.n; i++) {
         struct pending *pr = &p->pending.v[i];
+        vrv_row_event ev = {.seq = pr->seq, .raw = pr->raw, .details = pr->details, .ndetails = pr->ndetails};
         if (rc == VRV_OK)
-            rc = sink_row(p, pr->t, pr->dims, pr->ndims, pr->mets, pr->skip, sink, sink_ctx, err);
+            rc = sink_row(p, pr->t, pr->dims, pr->ndims, pr->mets, pr->skip, sink, sink_ctx, &ev, err);
         if (rc == VRV_OK) {
+            observe(p, &ev);
             if (pr->details) {
                 p->details.v = pr->details;
                 p->details.n = p->details.cap = pr->ndetails;

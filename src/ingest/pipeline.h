@@ -97,6 +97,35 @@ int vrv_pipeline_scan(vrv_pipeline *p, const char *data, size_t len,
 
 const vrv_row_stats *vrv_pipeline_stats(const vrv_pipeline *p);
 
+/* ---- what became of each row (the sampler's view) ----------------------- */
+
+typedef enum vrv_row_outcome {
+    VRV_ROW_INDEXED,     /* added to an index (maybe folded into an existing row) */
+    VRV_ROW_DROPPED,     /* thrown away: filtered, or outside a time window */
+    VRV_ROW_UNPARSEABLE, /* not ingested; details say why */
+} vrv_row_outcome;
+
+typedef struct vrv_row_event {
+    vrv_row_outcome outcome;
+    size_t seq;            /* which row of the block: the reader's seq-th result (a
+                              row or a malformed one), from 0. A stream record that
+                              fails as a whole is one event, at its failing row */
+    vrv_str raw;           /* the row's bytes (the whole record's for such a failure) */
+    const vrv_index *index;/* INDEXED: the index that took the row */
+    size_t row;            /* INDEXED: its position there */
+    bool new_row;          /* INDEXED: it made a new index row (else rollup folded it) */
+    char *const *details;  /* UNPARSEABLE, or INDEXED with conversion errors
+                              (processedWithError): the messages; else none */
+    size_t ndetails;
+} vrv_row_event;
+
+/* Called once for every row vrv_pipeline_process reads, in the order the
+ * outcome is known (a stream record's rows only once the whole record
+ * parsed). The event and what it points to are valid during the call only.
+ * fn NULL removes the observer. Rows of vrv_pipeline_scan are not reported. */
+typedef void (*vrv_pipeline_observer_fn)(void *ctx, const vrv_row_event *ev);
+void vrv_pipeline_set_observer(vrv_pipeline *p, vrv_pipeline_observer_fn fn, void *ctx);
+
 /* Saved parse exceptions, newest first (at most maxSavedParseExceptions). */
 size_t vrv_pipeline_exceptions(const vrv_pipeline *p, const vrv_parse_exception *const **out);
 

@@ -20,4 +20,10 @@
  * to render their states). Returns the number of rows written. */
 size_t vrv_rows_json_write(const vrv_index *idx, const vrv_agg_list *metrics, vrv_buf *out);
 
+/* Appends one row (position row of idx, which must be below a snapshot's
+ * count) as one JSON object, no newline. With time_millis, __time is the
+ * number of milliseconds (as Druid's sampler shows it) instead of ISO-8601. */
+void vrv_rows_json_write_row(const vrv_index *idx, const vrv_agg_list *metrics, size_t row,
+                             bool time_millis, vrv_arena *arena, vrv_buf *out);
+
 #endif

@@ -160,6 +160,8 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
     if ((rc = vrv_api_coordinator_routes(n, err)) < 0) goto fail;
     if ((rc = vrv_api_broker_routes(n, err)) < 0) goto fail;
     if ((rc = vrv_api_supervisor_routes(n, err)) < 0) goto fail;
+    if ((rc = vrv_api_sampler_routes(n, err)) < 0) goto fail;
+    if ((rc = vrv_api_console_routes(n, err)) < 0) goto fail;
     vrv_http_server_set_property(n->http, "druid.service", "varve");
     vrv_http_server_set_property(n->http, "varve.dataDir", cfg->data_dir);
 

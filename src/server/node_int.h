@@ -39,6 +39,9 @@ int vrv_api_overlord_routes(vrv_node *n, vrv_error *err);
 int vrv_api_coordinator_routes(vrv_node *n, vrv_error *err);
 int vrv_api_broker_routes(vrv_node *n, vrv_error *err);
 int vrv_api_supervisor_routes(vrv_node *n, vrv_error *err);
+/* The web console's files (console.c) and the sampler (api_sampler.c). */
+int vrv_api_console_routes(vrv_node *n, vrv_error *err);
+int vrv_api_sampler_routes(vrv_node *n, vrv_error *err);
 
 /* Parses Druid's URL interval form "2021-03-04_2021-03-05" ('_' for '/'),
  * also accepting '/'. */
