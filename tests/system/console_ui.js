@@ -56,8 +56,9 @@ async function main() {
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
   });
   const errors = [];
+  let page;
   try {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
+    page = await browser.newPage({ viewport: { width: 1400, height: 950 } });
     page.on('pageerror', (e) => errors.push(`page error: ${e.message}`));
     page.setDefaultTimeout(20000);
     const shot = async (name) => {
@@ -151,7 +152,7 @@ async function main() {
     await page.waitForFunction((n) => {
       const td = document.querySelector('#datasource-table tr[data-id="events"] td[data-rows]');
       return td && td.dataset.rows === String(n);
-    }, N, { timeout: 30000 });
+    }, N, { timeout: 60000 });
     log(`datasource events: ${N} rows`);
     await shot('datasources');
     await page.click('#datasource-table tr[data-id="events"]');
@@ -200,6 +201,10 @@ async function main() {
       await shot('query-chart');
     }
     if (errors.length) throw new Error(errors.join('\n'));
+  } catch (e) {
+    // what the page showed when it went wrong
+    if (page) await page.screenshot({ path: path.join(outDir, 'failure.png'), fullPage: true }).catch(() => {});
+    throw e;
   } finally {
     await browser.close();
   }

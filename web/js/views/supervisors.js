@@ -13,9 +13,9 @@ import { get, post, enc, fmtInt, fmtTime, pretty } from '../api.js';
 import { lineChart, sparkline } from '../chart.js';
 
 const BASE = '/druid/indexer/v1/supervisor';
-const MAX_STATUS = 25;     // status calls per poll: the rest show state only
+const MAX_STATUS = 25;     // status calls per poll
 const HISTORY = 150;       // lag samples kept per supervisor (5 min at 2 s)
-const PAGE = 50;
+const PAGE = 25;          // supervisors a page: each one's status is polled
 
 export function supervisorsView(app) {
   const st = {
@@ -42,7 +42,8 @@ export function supervisorsView(app) {
     st.list = Array.isArray(list) ? list.sort((a, b) => String(a.id).localeCompare(String(b.id))) : [];
     const ids = new Set(st.list.map((s) => s.id));
     for (const k of [...st.status.keys()]) if (!ids.has(k)) { st.status.delete(k); st.lag.delete(k); }
-    const wanted = visible().slice(0, MAX_STATUS).map((s) => s.id);
+    // the statuses of the page on screen, bounded
+    const wanted = visible().slice(st.page * PAGE, (st.page + 1) * PAGE).slice(0, MAX_STATUS).map((s) => s.id);
     if (st.selected && ids.has(st.selected) && !wanted.includes(st.selected)) wanted.push(st.selected);
     await Promise.all(wanted.map(async (id) => {
       try {
