@@ -24,5 +24,6 @@ int vrv_cmd_query(int argc, char **argv);
  * task verb (`varve task --id ...` runs a task process). */
 int vrv_cmd_task_client(int argc, char **argv);
 bool vrv_cli_task_is_client(int argc, char **argv);
+int vrv_cmd_sql(int argc, char **argv);
 
 #endif

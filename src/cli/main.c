@@ -26,6 +26,7 @@ static const verb verbs[] = {
     {"query", vrv_cmd_query, "run a native query on a server and show the result"},
     {"sample", vrv_cmd_sample, "print the rows a Druid ingestion spec would store from files", true},
     {"server", vrv_cmd_server, "run a server with every role (overlord, coordinator, broker, historical)"},
+    {"sql", vrv_cmd_sql, "run Druid SQL against a server: one statement, or an interactive prompt"},
     {"supervisor", vrv_cmd_supervisor, "submit, list, inspect and control supervisors of a server"},
     {"task", vrv_cmd_task, "task list|status|report|log|shutdown: the tasks of a server; task --id ..: run one task (the overlord does)", true},
     {"version", vrv_cmd_version, "print version information"},

@@ -425,18 +425,19 @@ static size_t select_picks(vrv_broker *b, const vrv_query *q, vrv_view_pick **ou
     return acc.n;
 }
 
-static void answer(vrv_broker *b, vrv_query *q, json_t *body, bool pretty, vrv_query_watch *w,
-                   vrv_http_resp *resp)
+/* Runs q over the servers holding its segments and appends the rendered
+ * result to out. */
+static int execute(vrv_broker *b, vrv_query *q, const json_t *body, unsigned flags,
+                   const vrv_query_watch *w, vrv_buf *out, vrv_error *err)
 {
     vrv_view_pick *picks = NULL;
     size_t n = select_picks(b, q, &picks);
     vrv_query_partial *acc = NULL;
-    vrv_error err;
     int rc = 0;
     if (n == 0 && !plain_tables(q))
     {
-        vrv_query_check chk = {watch_fn, w}; /* inline data, or nothing served */
-        rc = vrv_query_run_checked(q, NULL, 0, &chk, &acc, &err);
+        vrv_query_check chk = {watch_fn, (void *)w}; /* inline data, or nothing served */
+        rc = vrv_query_run_checked(q, NULL, 0, &chk, &acc, err);
     }
     else
         acc = vrv_query_partial_new(q);
@@ -453,23 +454,52 @@ static void answer(vrv_broker *b, vrv_query *q, json_t *body, bool pretty, vrv_q
                 done[j] = true;
             }
         if (!s || !s->ops) continue;
-        if ((rc = vrv_query_watch_check(w, &err)) < 0) break;
+        if ((rc = vrv_query_watch_check(w, err)) < 0) break;
         vrv_query_partial *part = NULL;
-        rc = s->ops->run(s, q, body, group, k, w, &part, &err);
-        if (rc == 0) rc = vrv_query_merge(acc, part, &err);
+        rc = s->ops->run(s, q, body, group, k, w, &part, err);
+        if (rc == 0) rc = vrv_query_merge(acc, part, err);
     }
     free(group);
     free(done);
     vrv_view_picks_free(picks, n);
-    if (rc == 0) rc = vrv_query_watch_check(w, &err);
-    if (rc == 0) {
-        vrv_buf out = VRV_BUF_INIT;
-        rc = vrv_query_render(q, acc, pretty ? VRV_JW_PRETTY : 0, &out, &err);
-        if (rc == 0) vrv_http_resp_raw(resp, 200, "application/json", out.data, out.len);
-        vrv_buf_free(&out);
-    }
-    if (rc < 0) run_error(b, resp, &err);
+    if (rc == 0) rc = vrv_query_watch_check(w, err);
+    if (rc == 0) rc = vrv_query_render(q, acc, flags, out, err);
     vrv_query_partial_free(acc);
+    return rc;
+}
+
+static void answer(vrv_broker *b, vrv_query *q, json_t *body, bool pretty, vrv_query_watch *w,
+                   vrv_http_resp *resp)
+{
+    vrv_buf out = VRV_BUF_INIT;
+    vrv_error err;
+    int rc = execute(b, q, body, pretty ? VRV_JW_PRETTY : 0, w, &out, &err);
+    if (rc == 0) vrv_http_resp_raw(resp, 200, "application/json", out.data, out.len);
+    else run_error(b, resp, &err);
+    vrv_buf_free(&out);
+}
+
+int vrv_broker_run(vrv_broker *b, const json_t *query, vrv_buf *out, vrv_error *err)
+{
+    vrv_ms start = now_ms();
+    vrv_query *q = NULL;
+    vrv_query_error qerr = {0};
+    if (vrv_query_parse_json(query, &q, &qerr) < 0) {
+        *err = qerr.err;
+        if (err->code >= 0) err->code = VRV_EINVAL;
+        return err->code;
+    }
+    char id[64];
+    if (q->ctx.query_id)
+        snprintf(id, sizeof id, "%s", q->ctx.query_id);
+    else
+        random_uuid(id);
+    running *r = register_query(b, id);
+    vrv_query_watch w = {deadline_of(b, q, start), &r->cancelled};
+    int rc = execute(b, q, query, 0, &w, out, err);
+    unregister_query(b, r);
+    vrv_query_free(q);
+    return rc;
 }
 
 void vrv_broker_handle(vrv_broker *b, vrv_http_req *req, vrv_http_resp *resp)

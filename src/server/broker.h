@@ -72,6 +72,14 @@ void vrv_broker_free(vrv_broker *b);
  * answered with the partial result. */
 void vrv_broker_handle(vrv_broker *b, vrv_http_req *req, vrv_http_resp *resp);
 
+/* Runs a native query (JSON, borrowed) to the end as POST /druid/v2 does
+ * and appends Druid's result array to out — the entry point of the SQL
+ * layer. The context's queryId (else a generated id) registers the query
+ * for vrv_broker_cancel; its timeout applies. Returns 0, or a negative code
+ * with err set: VRV_EINVAL for a query that does not parse (err names the
+ * field), VRV_ETIMEOUT, VRV_ECANCELED, VRV_ELIMIT, ... as the run failed. */
+int vrv_broker_run(vrv_broker *b, const json_t *query, vrv_buf *out, vrv_error *err);
+
 /* Cancels a running query; false when no query has that id. */
 bool vrv_broker_cancel(vrv_broker *b, const char *query_id);
 

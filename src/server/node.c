@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/fsutil.h"
 #include "base/log.h"
@@ -114,6 +115,12 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
     vrv_node *n = vrv_calloc(1, sizeof *n);
     copy_config(&n->cfg, cfg);
     n->exe = vrv_strdup(exe);
+    n->version = vrv_strdup(version ? version : "unknown");
+    {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        vrv_time_format((vrv_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000, n->start_time);
+    }
     char *meta_path = path_in(cfg->data_dir, "metadata.db");
     char *deep_path = path_in(cfg->data_dir, "deep");
     char *cache_path = path_in(cfg->data_dir, "cache");
@@ -162,6 +169,7 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
     if ((rc = vrv_api_supervisor_routes(n, err)) < 0) goto fail;
     if ((rc = vrv_api_sampler_routes(n, err)) < 0) goto fail;
     if ((rc = vrv_api_console_routes(n, err)) < 0) goto fail;
+    if ((rc = vrv_api_sql_routes(n, err)) < 0) goto fail;
     vrv_http_server_set_property(n->http, "druid.service", "varve");
     vrv_http_server_set_property(n->http, "varve.dataDir", cfg->data_dir);
 
@@ -224,6 +232,7 @@ void vrv_node_stop(vrv_node *n)
     vrv_meta_close(n->meta);
     vrv_config_free(&n->cfg);
     free(n->exe);
+    free(n->version);
     free(n);
     if (node_log) {
         vrv_log_init(vrv_log_get_level(), stderr);

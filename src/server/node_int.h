@@ -32,6 +32,8 @@ struct vrv_node {
     char host_port[300];        /* "localhost:8888", for error bodies and the leader URL */
     struct vrv_broker *broker;  /* query fan-out (server/broker.h) */
     struct vrv_sup_mgr *sup;    /* streaming supervisors (overlord/supervisor.h) */
+    char *version;              /* what GET /status reports */
+    char start_time[48];        /* ISO-8601, for sys.servers */
     atomic_bool ready;
 };
 
@@ -42,6 +44,7 @@ int vrv_api_supervisor_routes(vrv_node *n, vrv_error *err);
 /* The web console's files (console.c) and the sampler (api_sampler.c). */
 int vrv_api_console_routes(vrv_node *n, vrv_error *err);
 int vrv_api_sampler_routes(vrv_node *n, vrv_error *err);
+int vrv_api_sql_routes(vrv_node *n, vrv_error *err);
 
 /* Parses Druid's URL interval form "2021-03-04_2021-03-05" ('_' for '/'),
  * also accepting '/'. */

@@ -1,0 +1,1 @@
+EXPLAIN PLAN FOR SELECT CASE WHEN added > ? THEN UPPER(page) ELSE ? END, CAST(added AS VARCHAR) || 'x' FROM wiki

@@ -1,0 +1,1 @@
+SELECT channel, COUNT(*) AS c, SUM(added) FROM wiki WHERE page <> 'x' AND __time >= TIMESTAMP '2021-01-01 00:00:00' GROUP BY 1 HAVING c > 1 ORDER BY c DESC LIMIT 10 OFFSET 2

@@ -1,0 +1,1 @@
+SELECT page, added FROM wiki WHERE page LIKE 'a%%' ESCAPE '\' AND added BETWEEN 1 AND 5 ORDER BY __time DESC LIMIT 5

@@ -1,0 +1,1 @@
+SET sqlTimeZone = 'Asia/Kolkata'; SELECT "page", (SELECT MAX(added) FROM wiki) FROM wiki WHERE page IN (SELECT page FROM wiki) -- c\n/* x */

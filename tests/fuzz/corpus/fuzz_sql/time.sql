@@ -1,0 +1,1 @@
+SELECT TIME_FORMAT(TIME_SHIFT(TIME_FLOOR(__time, 'P1D', NULL, 'America/Los_Angeles'), 'PT1H', -2), 'yyyy'), EXTRACT(DOW FROM __time), __time + INTERVAL '1 02:03' DAY TO MINUTE FROM wiki WHERE TIME_IN_INTERVAL(__time, '2021/P1Y')

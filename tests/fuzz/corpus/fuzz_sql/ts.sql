@@ -1,0 +1,1 @@
+SELECT FLOOR(__time TO HOUR), APPROX_COUNT_DISTINCT(uniq), AVG(delta) FILTER (WHERE channel IN ('a','b')) FROM wiki GROUP BY 1

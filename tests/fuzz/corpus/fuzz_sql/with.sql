@@ -1,0 +1,1 @@
+WITH t AS (SELECT channel, COUNT(*) c FROM wiki GROUP BY channel) SELECT * FROM t a JOIN (VALUES (1,'x')) b(x,y) ON a.channel = b.y UNION ALL SELECT 'a', 1, 2, 'b'
