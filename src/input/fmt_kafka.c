@@ -24,7 +24,9 @@
  *  - The key is read once per record; a key the key format rejects fails the
  *    whole record as one row error.
  *  - kinesis puts `kinesis.timestamp` (arrival time, ms) and
- *    `kinesis.partitionKey`; the two names must differ.
+ *    `kinesis.partitionKey`; the two names, when both are given, must differ
+ *    (a single given name equal to the other's default is Druid-legal: the
+ *    partition key then takes the column).
  *
  * The value and key readers are ordinary readers of their formats: the value
  * reader is bound to a copy of the outer field set (same slots, so its values
@@ -271,7 +273,12 @@ static int wrapper_parse(const json_t *spec, const char *path, bool kinesis, voi
             (rc = get_name(spec, path, "partitionKeyColumnName", "kinesis.partitionKey",
                            &f->pkey_col, err)))
             goto fail;
-        if (strcmp(f->ts_col, f->pkey_col) == 0) {
+        /* Druid compares the names as given: a timestampColumnName equal to
+         * the default partition key name is accepted, and the column then
+         * holds the partition key (it is put last). */
+        const json_t *tsn = json_object_get(spec, "timestampColumnName");
+        const json_t *pkn = json_object_get(spec, "partitionKeyColumnName");
+        if (json_is_string(tsn) && json_is_string(pkn) && strcmp(f->ts_col, f->pkey_col) == 0) {
             rc = vrv_error_set(err, VRV_EINVAL,
                                "%s.partitionKeyColumnName: must differ from timestampColumnName "
                                "[%s]",

@@ -26,24 +26,25 @@
 #include "base/mem.h"
 #include "base/vec.h"
 
-#define DEFAULT_MAX_BYTES_PER_POLL 1000000
+#define DEFAULT_MAX_BYTES_PER_POLL  1000000
 #define DEFAULT_RECORD_BUFFER_BYTES 100000000LL
-#define IDLE_FETCH_DELAY_MS 200   /* a shard with nothing new: 5 reads/s, Kinesis' per-shard limit */
-#define THROTTLE_BACKOFF_MS 3000  /* Druid's PROVISIONED_THROUGHPUT_EXCEEDED_BACKOFF_MS */
-#define ERROR_BACKOFF_MIN_MS 200  /* network / 5xx: first wait, doubling */
+#define IDLE_FETCH_DELAY_MS         200 /* a shard with nothing new: 5 reads/s, Kinesis' per-shard limit \
+                                         */
+#define THROTTLE_BACKOFF_MS  3000       /* Druid's PROVISIONED_THROUGHPUT_EXCEEDED_BACKOFF_MS */
+#define ERROR_BACKOFF_MIN_MS 200        /* network / 5xx: first wait, doubling */
 #define ERROR_BACKOFF_MAX_MS 10000 /* ... up to Druid's EXCEPTION_RETRY_DELAY_MS */
-#define EDGE_RECORD_COUNT 1000    /* Druid's GET_SEQUENCE_NUMBER_RECORD_COUNT */
+#define EDGE_RECORD_COUNT    1000  /* Druid's GET_SEQUENCE_NUMBER_RECORD_COUNT */
 /* Empty pages followed from TRIM_HORIZON while the answer says records lie
  * ahead (Kinesis may answer nothing at first though the shard has data). */
 #define EDGE_EMPTY_PAGES 5
 
 typedef enum it_type {
-    IT_NONE = 0,     /* assigned, never seeked */
+    IT_NONE = 0, /* assigned, never seeked */
     IT_TRIM_HORIZON,
     IT_LATEST,
-    IT_AT,           /* AT_SEQUENCE_NUMBER seek_seq */
-    IT_AFTER,        /* AFTER_SEQUENCE_NUMBER seek_seq */
-    IT_DONE,         /* seeked to EOS / EXPIRED: nothing to read */
+    IT_AT,    /* AT_SEQUENCE_NUMBER seek_seq */
+    IT_AFTER, /* AFTER_SEQUENCE_NUMBER seek_seq */
+    IT_DONE,  /* seeked to EOS / EXPIRED: nothing to read */
 } it_type;
 
 static const char *const it_names[] = {
@@ -54,43 +55,43 @@ static const char *const it_names[] = {
 };
 
 typedef struct krec {
-    const char *data;   /* NULL for the end-of-shard record */
+    const char *data; /* NULL for the end-of-shard record */
     size_t len;
-    const char *seq;    /* "" for the end-of-shard record */
+    const char *seq; /* "" for the end-of-shard record */
     size_t seq_len;
     const char *pk;
     size_t pk_len;
     vrv_ms ts;
-    uint32_t flags;     /* VRV_REC_* */
+    uint32_t flags; /* VRV_REC_* */
 } krec;
 
 typedef struct kpage {
     struct kpage *next;
-    vrv_arena arena;    /* everything the page's records point to */
+    vrv_arena arena; /* everything the page's records point to */
     krec *recs;
-    size_t n, cur;      /* records, and the first not yet polled */
-    int64_t bytes;      /* record data held, for the buffer bound */
+    size_t n, cur; /* records, and the first not yet polled */
+    int64_t bytes; /* record data held, for the buffer bound */
 } kpage;
 
 typedef enum req_kind { REQ_NONE = 0, REQ_ITER, REQ_RECORDS } req_kind;
 
 typedef struct kshard {
     it_type seek;
-    vrv_pos_kind done_kind;           /* IT_DONE: EOS or EXPIRED */
+    vrv_pos_kind done_kind; /* IT_DONE: EOS or EXPIRED */
     char seek_seq[VRV_POS_SEQ_MAX + 1];
-    char *iter;                       /* current shard iterator, NULL: get one */
-    bool fetched_any;                 /* fetched_seq: the last record fetched */
+    char *iter;       /* current shard iterator, NULL: get one */
+    bool fetched_any; /* fetched_seq: the last record fetched */
     char fetched_seq[VRV_POS_SEQ_MAX + 1];
-    bool closed;                      /* the end-of-shard record is queued */
-    bool delivered_any;               /* delivered_seq: the last record polled */
+    bool closed;        /* the end-of-shard record is queued */
+    bool delivered_any; /* delivered_seq: the last record polled */
     char delivered_seq[VRV_POS_SEQ_MAX + 1];
     bool eos_delivered;
     vrv_kinesis_req req;
     req_kind inflight;
-    int64_t next_at;                  /* monotonic ms before which no call starts */
-    int64_t backoff;                  /* next network / 5xx backoff */
-    kpage *head, *tail;               /* fetched pages, oldest first */
-    bool range_err;                   /* the seek position was refused: wait for a new seek */
+    int64_t next_at;    /* monotonic ms before which no call starts */
+    int64_t backoff;    /* next network / 5xx backoff */
+    kpage *head, *tail; /* fetched pages, oldest first */
+    bool range_err;     /* the seek position was refused: wait for a new seek */
     vrv_pos range_pos;
     char range_msg[VRV_ERROR_MSG_MAX];
 } kshard;
@@ -99,14 +100,14 @@ typedef struct kinesis_supplier {
     vrv_supplier base;
     vrv_kinesis_client *client;
     CURLM *multi;
-    kshard **shards;                  /* parallel to base.assigned */
+    kshard **shards; /* parallel to base.assigned */
     int fetch_delay_ms;
     int records_per_fetch;
     int64_t max_bytes_per_poll;
     int64_t buffer_limit, buffered;
     bool use_list_shards;
-    size_t rr;                        /* shard that goes first at the next poll */
-    kpage *retired;                   /* left their queue; freed when no batch can point in */
+    size_t rr;      /* shard that goes first at the next poll */
+    kpage *retired; /* left their queue; freed when no batch can point in */
     /* The most severe thing that happened during the current poll. */
     int event_code;
     int32_t event_part;
@@ -126,11 +127,16 @@ static int64_t mono_ms(void)
 static int rank_of(int code)
 {
     switch (code) {
-    case VRV_ERANGE: return 4;
-    case VRV_ENOTFOUND: return 3;
-    case VRV_EIO: return 2;
-    case VRV_EAGAIN: return 1;
-    default: return 0;
+    case VRV_ERANGE:
+        return 4;
+    case VRV_ENOTFOUND:
+        return 3;
+    case VRV_EIO:
+        return 2;
+    case VRV_EAGAIN:
+        return 1;
+    default:
+        return 0;
     }
 }
 
@@ -171,8 +177,10 @@ static void retire(kinesis_supplier *ks, kpage *p)
 static void shard_queue(kinesis_supplier *ks, kshard *sh, kpage *p)
 {
     p->next = NULL;
-    if (sh->tail) sh->tail->next = p;
-    else sh->head = p;
+    if (sh->tail)
+        sh->tail->next = p;
+    else
+        sh->head = p;
     sh->tail = p;
     ks->buffered += p->bytes;
 }
@@ -269,8 +277,8 @@ static void start_get_iterator(kinesis_supplier *ks, size_t i)
 
 static void start_get_records(kinesis_supplier *ks, kshard *sh)
 {
-    json_t *body = json_pack("{s:s,s:i}", "ShardIterator", sh->iter, "Limit",
-                             ks->records_per_fetch);
+    json_t *body =
+        json_pack("{s:s,s:i}", "ShardIterator", sh->iter, "Limit", ks->records_per_fetch);
     start_call(ks, sh, REQ_RECORDS, "GetRecords", body);
 }
 
@@ -289,8 +297,10 @@ static int64_t start_due(kinesis_supplier *ks, int64_t now)
             wake = VRV_MIN(wake, sh->next_at);
             continue;
         }
-        if (!sh->iter) start_get_iterator(ks, i);
-        else start_get_records(ks, sh);
+        if (!sh->iter)
+            start_get_iterator(ks, i);
+        else
+            start_get_records(ks, sh);
     }
     return wake;
 }
@@ -365,9 +375,9 @@ static int take_records(kinesis_supplier *ks, kshard *sh, const char *shard_id, 
                 .len = dlen,
                 .seq = vrv_arena_strndup(&p->arena, seq, seq_len),
                 .seq_len = seq_len,
-                .pk = jk ? vrv_arena_strndup(&p->arena, json_string_value(jk),
-                                             json_string_length(jk))
-                         : "",
+                .pk =
+                    jk ? vrv_arena_strndup(&p->arena, json_string_value(jk), json_string_length(jk))
+                       : "",
                 .pk_len = json_string_length(jk),
                 .ts = json_is_number(jt) ? (vrv_ms)llround(json_number_value(jt) * 1000.0) : -1,
             };
@@ -393,10 +403,10 @@ static int take_records(kinesis_supplier *ks, kshard *sh, const char *shard_id, 
                     p->bytes += (int64_t)sub.len;
                 }
             }
-            vrv_dassert(!sh->fetched_any || strlen(sh->fetched_seq) < seq_len ||
-                            (strlen(sh->fetched_seq) == seq_len &&
-                             strcmp(sh->fetched_seq, seq) < 0),
-                        "Kinesis sequence numbers increase within a shard");
+            vrv_dassert(
+                !sh->fetched_any || strlen(sh->fetched_seq) < seq_len ||
+                    (strlen(sh->fetched_seq) == seq_len && strcmp(sh->fetched_seq, seq) < 0),
+                "Kinesis sequence numbers increase within a shard");
             memcpy(sh->fetched_seq, seq, seq_len);
             sh->fetched_seq[seq_len] = '\0';
             sh->fetched_any = true;
@@ -688,11 +698,19 @@ static int kinesis_seek(vrv_supplier *s, uint32_t idx, const vrv_pos *pos, vrv_e
     kshard *sh = ks->shards[idx];
     it_type t;
     switch (pos->kind) {
-    case VRV_POS_SEQ: t = pos->exclusive ? IT_AFTER : IT_AT; break;
-    case VRV_POS_UNREAD_TRIM_HORIZON: t = IT_TRIM_HORIZON; break;
-    case VRV_POS_UNREAD_LATEST: t = IT_LATEST; break;
+    case VRV_POS_SEQ:
+        t = pos->exclusive ? IT_AFTER : IT_AT;
+        break;
+    case VRV_POS_UNREAD_TRIM_HORIZON:
+        t = IT_TRIM_HORIZON;
+        break;
+    case VRV_POS_UNREAD_LATEST:
+        t = IT_LATEST;
+        break;
     case VRV_POS_EOS:
-    case VRV_POS_EXPIRED: t = IT_DONE; break;
+    case VRV_POS_EXPIRED:
+        t = IT_DONE;
+        break;
     default: {
         char txt[VRV_POS_TEXT_MAX + 1];
         vrv_pos_format(pos, txt, sizeof txt);
@@ -703,8 +721,10 @@ static int kinesis_seek(vrv_supplier *s, uint32_t idx, const vrv_pos *pos, vrv_e
     shard_reset(ks, sh);
     sh->seek = t;
     sh->done_kind = (vrv_pos_kind)pos->kind;
-    if (t == IT_AT || t == IT_AFTER) memcpy(sh->seek_seq, pos->seq, (size_t)pos->seq_len + 1);
-    else sh->seek_seq[0] = '\0';
+    if (t == IT_AT || t == IT_AFTER)
+        memcpy(sh->seek_seq, pos->seq, (size_t)pos->seq_len + 1);
+    else
+        sh->seek_seq[0] = '\0';
     return VRV_OK;
 }
 
@@ -742,9 +762,14 @@ static int kinesis_position(vrv_supplier *s, uint32_t idx, vrv_pos *out, vrv_err
         case IT_LATEST:
             *out = vrv_pos_marker(VRV_STREAM_KINESIS, VRV_POS_UNREAD_LATEST);
             return VRV_OK;
-        case IT_DONE: *out = vrv_pos_marker(VRV_STREAM_KINESIS, sh->done_kind); return VRV_OK;
-        case IT_AT: excl = false; /* fall through */
-        case IT_AFTER: seq = sh->seek_seq; break;
+        case IT_DONE:
+            *out = vrv_pos_marker(VRV_STREAM_KINESIS, sh->done_kind);
+            return VRV_OK;
+        case IT_AT:
+            excl = false; /* fall through */
+        case IT_AFTER:
+            seq = sh->seek_seq;
+            break;
         }
     }
     int rc = vrv_pos_parse(VRV_STREAM_KINESIS, seq, strlen(seq), NULL, out, err);
@@ -970,8 +995,7 @@ static const vrv_supplier_ops kinesis_ops = {
 int vrv_kinesis_open(const vrv_kinesis_config *cfg, vrv_supplier **out, vrv_error *err)
 {
     *out = NULL;
-    if (!cfg->stream || !*cfg->stream)
-        return vrv_error_set(err, VRV_EINVAL, "stream: required");
+    if (!cfg->stream || !*cfg->stream) return vrv_error_set(err, VRV_EINVAL, "stream: required");
     if (strlen(cfg->stream) > VRV_KINESIS_NAME_MAX)
         return vrv_error_set(err, VRV_EINVAL, "stream: longer than %d characters",
                              VRV_KINESIS_NAME_MAX);

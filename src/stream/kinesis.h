@@ -73,13 +73,13 @@
 
 typedef struct vrv_kinesis_config {
     vrv_kinesis_client_config client;
-    const char *stream;        /* required */
-    int fetch_delay_ms;        /* fetchDelayMillis: between two GetRecords of a shard; 0 */
-    int records_per_fetch;     /* recordsPerFetch, GetRecords' Limit; 0: 10000 (the maximum) */
-    int max_bytes_per_poll;    /* maxBytesPerPoll: record data per poll; 0: 1000000 */
+    const char *stream;          /* required */
+    int fetch_delay_ms;          /* fetchDelayMillis: between two GetRecords of a shard; 0 */
+    int records_per_fetch;       /* recordsPerFetch, GetRecords' Limit; 0: 10000 (the maximum) */
+    int max_bytes_per_poll;      /* maxBytesPerPoll: record data per poll; 0: 1000000 */
     int64_t record_buffer_bytes; /* recordBufferSizeBytes: fetched and not yet polled; 0: 100 MB */
-    int poll_timeout_ms;       /* used when poll is given a negative timeout; 0: 100 */
-    bool use_list_shards;      /* useListShards */
+    int poll_timeout_ms;         /* used when poll is given a negative timeout; 0: 100 */
+    bool use_list_shards;        /* useListShards */
 } vrv_kinesis_config;
 
 /* Opens a supplier of cfg->stream (nothing is contacted yet). The strings of

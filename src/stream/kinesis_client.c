@@ -24,21 +24,21 @@
 
 #define DEFAULT_REQUEST_TIMEOUT_MS 30000
 #define DEFAULT_CONNECT_TIMEOUT_MS 5000
-#define DEFAULT_MAX_RETRIES 5
-#define RETRY_BASE_MS 100     /* first backoff of a retried call; doubles each time */
-#define RETRY_MAX_MS 3000     /* longest single backoff of a synchronous call */
+#define DEFAULT_MAX_RETRIES        5
+#define RETRY_BASE_MS              100  /* first backoff of a retried call; doubles each time */
+#define RETRY_MAX_MS               3000 /* longest single backoff of a synchronous call */
 /* Largest answer read: GetRecords returns at most 10 MB of data, which base64
  * and JSON grow by about a third. */
 #define MAX_RESPONSE_BYTES (64u << 20)
-#define STATUS_POLL_MS 50     /* between two looks at a stream being updated */
+#define STATUS_POLL_MS     50 /* between two looks at a stream being updated */
 
 struct vrv_kinesis_client {
-    char *url;                 /* "https://host/" */
+    char *url; /* "https://host/" */
     char *region;
-    char sigv4[160];           /* "aws:amz:REGION:kinesis" */
+    char sigv4[160];               /* "aws:amz:REGION:kinesis" */
     vrv_kinesis_client_config cfg; /* its strings are owned copies */
     vrv_kinesis_credentials creds;
-    vrv_kinesis_req sync;      /* the handle of synchronous calls */
+    vrv_kinesis_req sync; /* the handle of synchronous calls */
     int timeout_ms, connect_ms, max_retries;
 };
 
@@ -68,8 +68,7 @@ static void sleep_ms(int64_t ms)
 
 /* ---------------------------------------------------------------- base64 */
 
-static const char b64_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_chars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 void vrv_kinesis_base64_encode(const void *p, size_t n, char *out)
 {
@@ -184,8 +183,10 @@ static int resolve_endpoint(vrv_kinesis_client *c, vrv_error *err)
         if (!r) r = env_nonempty("AWS_DEFAULT_REGION");
         if (!r) r = "us-east-1";
         if (!region_ok(r, strlen(r)))
-            return vrv_error_set(err, VRV_EINVAL, "region: '%s' (from the environment) is not a "
-                                 "region name", r);
+            return vrv_error_set(err, VRV_EINVAL,
+                                 "region: '%s' (from the environment) is not a "
+                                 "region name",
+                                 r);
         char url[256];
         snprintf(url, sizeof url, "https://kinesis.%s.amazonaws.com%s/", r,
                  strncmp(r, "cn-", 3) == 0 ? ".cn" : "");
@@ -195,8 +196,10 @@ static int resolve_endpoint(vrv_kinesis_client *c, vrv_error *err)
     }
     for (const char *p = ep; *p; p++)
         if ((unsigned char)*p <= ' ' || *p == '"' || *p == '\\')
-            return vrv_error_set(err, VRV_EINVAL, "endpoint: '%s' contains a space or a "
-                                 "control character", ep);
+            return vrv_error_set(err, VRV_EINVAL,
+                                 "endpoint: '%s' contains a space or a "
+                                 "control character",
+                                 ep);
     const char *sep = strstr(ep, "://");
     const char *host;
     vrv_buf url = VRV_BUF_INIT;
@@ -265,8 +268,8 @@ static int read_session_file(const char *path, vrv_kinesis_credentials *out, vrv
 {
     vrv_buf b = VRV_BUF_INIT;
     if (vrv_buf_read_file(&b, path) != 0) {
-        int rc = vrv_error_set(err, VRV_EINVAL, "sessionCredentials file %s: %s", path,
-                               strerror(errno));
+        int rc =
+            vrv_error_set(err, VRV_EINVAL, "sessionCredentials file %s: %s", path, strerror(errno));
         vrv_buf_free(&b);
         return rc;
     }
@@ -471,9 +474,13 @@ int vrv_kinesis_client_new(const vrv_kinesis_client_config *cfg, vrv_kinesis_cli
     c->cfg.secret_access_key = dup_or_null(cfg->secret_access_key);
     c->cfg.session_token = dup_or_null(cfg->session_token);
     c->cfg.session_credentials_file = dup_or_null(cfg->session_credentials_file);
-    c->timeout_ms = cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : DEFAULT_REQUEST_TIMEOUT_MS;
-    c->connect_ms = cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
-    c->max_retries = cfg->max_retries > 0 ? cfg->max_retries : cfg->max_retries < 0 ? 0 : DEFAULT_MAX_RETRIES;
+    c->timeout_ms =
+        cfg->request_timeout_ms > 0 ? cfg->request_timeout_ms : DEFAULT_REQUEST_TIMEOUT_MS;
+    c->connect_ms =
+        cfg->connect_timeout_ms > 0 ? cfg->connect_timeout_ms : DEFAULT_CONNECT_TIMEOUT_MS;
+    c->max_retries = cfg->max_retries > 0   ? cfg->max_retries
+                     : cfg->max_retries < 0 ? 0
+                                            : DEFAULT_MAX_RETRIES;
     int rc = resolve_endpoint(c, err);
     if (rc == VRV_OK) rc = vrv_kinesis_credentials_resolve(&c->cfg, &c->creds, err);
     if (rc) {
@@ -616,8 +623,8 @@ static void decode_error(long status, const char *body, size_t n, vrv_kinesis_aw
     json_decref(j);
     if (!e->message[0]) {
         size_t show = VRV_MIN(n, 200);
-        snprintf(e->message, sizeof e->message, "HTTP status %ld%s%.*s", status,
-                 show ? ": " : "", (int)show, body ? body : "");
+        snprintf(e->message, sizeof e->message, "HTTP status %ld%s%.*s", status, show ? ": " : "",
+                 (int)show, body ? body : "");
     }
 }
 
@@ -631,9 +638,14 @@ static bool type_in(const char *t, const char *const *list, size_t n)
 static bool is_throttle(const char *t)
 {
     static const char *const l[] = {
-        "ProvisionedThroughputExceededException", "LimitExceededException", "ThrottlingException",
-        "KMSThrottlingException", "RequestLimitExceeded", "TooManyRequestsException",
-        "Throttling", "SlowDown",
+        "ProvisionedThroughputExceededException",
+        "LimitExceededException",
+        "ThrottlingException",
+        "KMSThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "Throttling",
+        "SlowDown",
     };
     return type_in(t, l, VRV_ARRAY_LEN(l));
 }
@@ -641,10 +653,12 @@ static bool is_throttle(const char *t)
 static bool is_auth(const char *t)
 {
     static const char *const l[] = {
-        "UnrecognizedClientException", "InvalidSignatureException", "IncompleteSignatureException",
-        "MissingAuthenticationTokenException", "ExpiredTokenException", "ExpiredToken",
-        "InvalidClientTokenId", "AccessDeniedException", "SignatureDoesNotMatch",
-        "KMSAccessDeniedException", "MissingAuthenticationToken",
+        "UnrecognizedClientException",  "InvalidSignatureException",
+        "IncompleteSignatureException", "MissingAuthenticationTokenException",
+        "ExpiredTokenException",        "ExpiredToken",
+        "InvalidClientTokenId",         "AccessDeniedException",
+        "SignatureDoesNotMatch",        "KMSAccessDeniedException",
+        "MissingAuthenticationToken",
     };
     return type_in(t, l, VRV_ARRAY_LEN(l));
 }
@@ -652,9 +666,10 @@ static bool is_auth(const char *t)
 static bool is_request_refused(const char *t)
 {
     static const char *const l[] = {
-        "InvalidArgumentException", "ValidationException", "SerializationException",
-        "InvalidParameterValue", "InvalidParameterCombination", "MissingParameter",
-        "UnknownOperationException", "InvalidAction",
+        "InvalidArgumentException",    "ValidationException",
+        "SerializationException",      "InvalidParameterValue",
+        "InvalidParameterCombination", "MissingParameter",
+        "UnknownOperationException",   "InvalidAction",
     };
     return type_in(t, l, VRV_ARRAY_LEN(l));
 }
@@ -663,8 +678,7 @@ static bool is_server_side(long status, const char *t)
 {
     return status >= 500 || strcmp(t, "InternalFailure") == 0 ||
            strcmp(t, "ServiceUnavailable") == 0 || strcmp(t, "InternalServerError") == 0 ||
-           strcmp(t, "ServiceUnavailableException") == 0 ||
-           strcmp(t, "KMSInternalException") == 0;
+           strcmp(t, "ServiceUnavailableException") == 0 || strcmp(t, "KMSInternalException") == 0;
 }
 
 static bool creds_same(const vrv_kinesis_credentials *a, const vrv_kinesis_credentials *b)
@@ -719,8 +733,7 @@ vrv_kinesis_outcome vrv_kinesis_req_finish(vrv_kinesis_client *c, vrv_kinesis_re
         json_t *j = json_loadb(r->resp.data, r->resp.len, 0, &je);
         if (!json_is_object(j)) {
             json_decref(j);
-            snprintf(e->message, sizeof e->message, "the answer is not a JSON object: %s",
-                     je.text);
+            snprintf(e->message, sizeof e->message, "the answer is not a JSON object: %s", je.text);
             vrv_error_set(err, VRV_EIO, "Kinesis %s at %s: %s", r->op, c->url, e->message);
             return VRV_KINESIS_FAILED;
         }
@@ -750,10 +763,14 @@ vrv_kinesis_outcome vrv_kinesis_req_finish(vrv_kinesis_client *c, vrv_kinesis_re
         return VRV_KINESIS_FAILED;
     }
     int code = VRV_EIO;
-    if (strcmp(t, "ResourceNotFoundException") == 0) code = VRV_ENOTFOUND;
-    else if (strcmp(t, "ResourceInUseException") == 0) code = VRV_ECONFLICT;
-    else if (strcmp(t, "ExpiredIteratorException") == 0) code = VRV_EAGAIN;
-    else if (is_request_refused(t) || (status >= 400 && status < 500 && !*t)) code = VRV_EINVAL;
+    if (strcmp(t, "ResourceNotFoundException") == 0)
+        code = VRV_ENOTFOUND;
+    else if (strcmp(t, "ResourceInUseException") == 0)
+        code = VRV_ECONFLICT;
+    else if (strcmp(t, "ExpiredIteratorException") == 0)
+        code = VRV_EAGAIN;
+    else if (is_request_refused(t) || (status >= 400 && status < 500 && !*t))
+        code = VRV_EINVAL;
     vrv_error_set(err, code, "Kinesis %s at %s: %s%s%s", r->op, c->url, t, *t ? ": " : "",
                   e->message);
     return VRV_KINESIS_FAILED;
@@ -877,8 +894,10 @@ int vrv_kinesis_list_shards(vrv_kinesis_client *c, const char *stream, bool use_
             if (rc == VRV_OK && more && cnt) {
                 copy_json_str(last, sizeof last,
                               json_object_get(json_array_get(arr, cnt - 1), "ShardId"));
-                if (page > 100000) rc = vrv_error_set(err, VRV_EIO, "Kinesis DescribeStream: "
-                                                      "HasMoreShards never ends");
+                if (page > 100000)
+                    rc = vrv_error_set(err, VRV_EIO,
+                                       "Kinesis DescribeStream: "
+                                       "HasMoreShards never ends");
             } else {
                 more = false;
             }
@@ -925,8 +944,8 @@ int vrv_kinesis_wait_active(vrv_kinesis_client *c, const char *stream, int timeo
     }
 }
 
-int vrv_kinesis_create_stream(vrv_kinesis_client *c, const char *stream, int shards,
-                              int timeout_ms, vrv_error *err)
+int vrv_kinesis_create_stream(vrv_kinesis_client *c, const char *stream, int shards, int timeout_ms,
+                              vrv_error *err)
 {
     json_t *req = json_pack("{s:s,s:i}", "StreamName", stream, "ShardCount", shards), *resp;
     int rc = vrv_kinesis_call(c, "CreateStream", req, &resp, NULL, err);
@@ -988,11 +1007,14 @@ int vrv_kinesis_split_shard(vrv_kinesis_client *c, const char *stream, const cha
         for (size_t i = 0; i < n && !s; i++)
             if (strcmp(sh[i].id, shard) == 0) s = &sh[i];
         unsigned __int128 a, b;
-        if (!s) rc = vrv_error_set(err, VRV_ENOTFOUND, "Kinesis stream %s has no shard %s",
-                                   stream, shard);
+        if (!s)
+            rc = vrv_error_set(err, VRV_ENOTFOUND, "Kinesis stream %s has no shard %s", stream,
+                               shard);
         else if (!parse_u128(s->hash_start, &a) || !parse_u128(s->hash_end, &b) || b <= a)
-            rc = vrv_error_set(err, VRV_EINVAL, "Kinesis shard %s: hash key range %s..%s cannot "
-                               "be split", shard, s->hash_start, s->hash_end);
+            rc = vrv_error_set(err, VRV_EINVAL,
+                               "Kinesis shard %s: hash key range %s..%s cannot "
+                               "be split",
+                               shard, s->hash_start, s->hash_end);
         else
             format_u128(a + (b - a) / 2 + 1, key, sizeof key);
         free(sh);
@@ -1030,15 +1052,19 @@ int vrv_kinesis_put_records(vrv_kinesis_client *c, const char *stream, const vrv
                             vrv_error *err)
 {
     if (max_rounds <= 0) max_rounds = 10;
+    if (results) memset(results, 0, n * sizeof *results);
     for (size_t i = 0; i < n; i++) {
         size_t pk = recs[i].partition_key ? strlen(recs[i].partition_key) : 0;
         if (pk == 0 || pk > 256)
-            return vrv_error_set(err, VRV_EINVAL, "record %zu: the partition key must have 1 to "
-                                 "256 characters", i);
+            return vrv_error_set(err, VRV_EINVAL,
+                                 "record %zu: the partition key must have 1 to "
+                                 "256 characters",
+                                 i);
         if (recs[i].len > (1u << 20))
-            return vrv_error_set(err, VRV_EINVAL, "record %zu: %zu bytes, more than the 1 MiB a "
-                                 "Kinesis record may hold", i, recs[i].len);
-        if (results) memset(&results[i], 0, sizeof results[i]);
+            return vrv_error_set(err, VRV_EINVAL,
+                                 "record %zu: %zu bytes, more than the 1 MiB a "
+                                 "Kinesis record may hold",
+                                 i, recs[i].len);
     }
     /* indexes still to put, in order */
     size_t *todo = vrv_malloc((n ? n : 1) * sizeof *todo), ntodo = n;
@@ -1050,9 +1076,11 @@ int vrv_kinesis_put_records(vrv_kinesis_client *c, const char *stream, const vrv
     for (int round = 0; ntodo && rc == VRV_OK; round++) {
         if (round >= max_rounds) {
             size_t first = todo[0];
-            rc = vrv_error_set(err, VRV_EIO, "Kinesis PutRecords to %s: %zu record(s) not put "
-                               "after %d rounds (record %zu: %s)", stream, ntodo, max_rounds,
-                               first, results ? results[first].error : "failed");
+            rc = vrv_error_set(err, VRV_EIO,
+                               "Kinesis PutRecords to %s: %zu record(s) not put "
+                               "after %d rounds (record %zu: %s)",
+                               stream, ntodo, max_rounds, first,
+                               results ? results[first].error : "failed");
             break;
         }
         if (round) {
@@ -1071,8 +1099,8 @@ int vrv_kinesis_put_records(vrv_kinesis_client *c, const char *stream, const vrv
                 size_t bl = vrv_kinesis_base64_len(r->len);
                 vrv_grow((void **)&b64, &b64_cap, bl + 1, 1);
                 vrv_kinesis_base64_encode(r->data, r->len, b64);
-                json_t *o = json_pack("{s:s%,s:s}", "Data", b64, bl, "PartitionKey",
-                                      r->partition_key);
+                json_t *o =
+                    json_pack("{s:s%,s:s}", "Data", b64, bl, "PartitionKey", r->partition_key);
                 if (r->explicit_hash_key)
                     json_object_set_new(o, "ExplicitHashKey", json_string(r->explicit_hash_key));
                 json_array_append_new(arr, o);

@@ -59,32 +59,32 @@
 #include "base/vrv.h"
 
 /* Kinesis limits the API documents. */
-#define VRV_KINESIS_NAME_MAX 128          /* stream names and shard ids */
-#define VRV_KINESIS_SEQ_MAX 128           /* sequence numbers, in decimal digits */
+#define VRV_KINESIS_NAME_MAX        128   /* stream names and shard ids */
+#define VRV_KINESIS_SEQ_MAX         128   /* sequence numbers, in decimal digits */
 #define VRV_KINESIS_PUT_MAX_RECORDS 500   /* records per PutRecords */
 #define VRV_KINESIS_GET_MAX_RECORDS 10000 /* Limit of GetRecords */
 
 typedef struct vrv_kinesis_client vrv_kinesis_client;
 
 typedef struct vrv_kinesis_client_config {
-    const char *endpoint;          /* URL or host[:port]; NULL: the region's AWS endpoint */
-    const char *region;            /* signing region; NULL: see the top of the file */
-    const char *access_key_id;     /* source 1 (both or neither with the secret) */
+    const char *endpoint;      /* URL or host[:port]; NULL: the region's AWS endpoint */
+    const char *region;        /* signing region; NULL: see the top of the file */
+    const char *access_key_id; /* source 1 (both or neither with the secret) */
     const char *secret_access_key;
-    const char *session_token;     /* with source 1; may be NULL */
+    const char *session_token;            /* with source 1; may be NULL */
     const char *session_credentials_file; /* source 2; NULL: skipped */
-    int request_timeout_ms;        /* one HTTP exchange; 0: 30000 */
-    int connect_timeout_ms;        /* 0: 5000 */
-    int max_retries;               /* of a transient failure; 0: 5; < 0: none */
+    int request_timeout_ms;               /* one HTTP exchange; 0: 30000 */
+    int connect_timeout_ms;               /* 0: 5000 */
+    int max_retries;                      /* of a transient failure; 0: 5; < 0: none */
 } vrv_kinesis_client_config;
 
 /* Resolved credentials. */
 typedef struct vrv_kinesis_credentials {
     char access_key_id[128];
     char secret_access_key[256];
-    char session_token[2048];      /* "" when none */
-    char source[320];              /* for messages: "configuration", "environment",
-                                      "profile default of /home/u/.aws/credentials" */
+    char session_token[2048]; /* "" when none */
+    char source[320];         /* for messages: "configuration", "environment",
+                                 "profile default of /home/u/.aws/credentials" */
 } vrv_kinesis_credentials;
 
 /* Resolves credentials from cfg's sources as described above. No source
@@ -96,9 +96,9 @@ int vrv_kinesis_credentials_resolve(const vrv_kinesis_client_config *cfg,
 
 /* The error AWS returned, as far as there was one. */
 typedef struct vrv_kinesis_aws_error {
-    long http_status;              /* 0: no HTTP answer (network failure) */
-    char type[128];                /* "ResourceNotFoundException"; "" when none */
-    char message[768];             /* AWS's message, or the network failure */
+    long http_status;  /* 0: no HTTP answer (network failure) */
+    char type[128];    /* "ResourceNotFoundException"; "" when none */
+    char message[768]; /* AWS's message, or the network failure */
 } vrv_kinesis_aws_error;
 
 /* Creates a client: resolves the endpoint, region and credentials (errors as
@@ -138,8 +138,8 @@ typedef struct vrv_kinesis_req {
     char *body;
     vrv_buf resp;
     char op[48];
-    char errbuf[CURL_ERROR_SIZE];  /* curl's detail of a network failure */
-    bool refreshed;                /* credentials were re-resolved after a refusal */
+    char errbuf[CURL_ERROR_SIZE]; /* curl's detail of a network failure */
+    bool refreshed;               /* credentials were re-resolved after a refusal */
 } vrv_kinesis_req;
 
 /* Prepares r (zeroed, or used before) to call op with body (borrowed): after
@@ -149,11 +149,11 @@ void vrv_kinesis_req_start(vrv_kinesis_client *c, vrv_kinesis_req *r, const char
 
 /* What became of a finished call. */
 typedef enum vrv_kinesis_outcome {
-    VRV_KINESIS_OK = 0,     /* *resp set */
-    VRV_KINESIS_RETRY,      /* transient: network, 5xx; retry after a backoff */
-    VRV_KINESIS_THROTTLED,  /* retry after a longer backoff */
-    VRV_KINESIS_REAUTH,     /* the credentials were refused and have changed since: retry now */
-    VRV_KINESIS_FAILED,     /* for good; err and *aerr say why */
+    VRV_KINESIS_OK = 0,    /* *resp set */
+    VRV_KINESIS_RETRY,     /* transient: network, 5xx; retry after a backoff */
+    VRV_KINESIS_THROTTLED, /* retry after a longer backoff */
+    VRV_KINESIS_REAUTH,    /* the credentials were refused and have changed since: retry now */
+    VRV_KINESIS_FAILED,    /* for good; err and *aerr say why */
 } vrv_kinesis_outcome;
 
 /* Reads the answer of a call r->h finished with cc (curl's result). On
@@ -174,8 +174,8 @@ typedef struct vrv_kinesis_shard {
     char parent[VRV_KINESIS_NAME_MAX + 1];          /* "" when none */
     char adjacent_parent[VRV_KINESIS_NAME_MAX + 1]; /* "" when none (set after a merge) */
     char start_seq[VRV_KINESIS_SEQ_MAX + 1];
-    char end_seq[VRV_KINESIS_SEQ_MAX + 1];          /* "" while the shard is open */
-    char hash_start[40], hash_end[40];              /* hash key range, decimal */
+    char end_seq[VRV_KINESIS_SEQ_MAX + 1]; /* "" while the shard is open */
+    char hash_start[40], hash_end[40];     /* hash key range, decimal */
 } vrv_kinesis_shard;
 
 static inline bool vrv_kinesis_shard_closed(const vrv_kinesis_shard *s)
@@ -201,8 +201,8 @@ int vrv_kinesis_wait_active(vrv_kinesis_client *c, const char *stream, int timeo
 
 /* CreateStream with shards shards, then waits until it is ACTIVE. An existing
  * stream is VRV_ECONFLICT. */
-int vrv_kinesis_create_stream(vrv_kinesis_client *c, const char *stream, int shards,
-                              int timeout_ms, vrv_error *err);
+int vrv_kinesis_create_stream(vrv_kinesis_client *c, const char *stream, int shards, int timeout_ms,
+                              vrv_error *err);
 
 /* DeleteStream (it may take a while to disappear). */
 int vrv_kinesis_delete_stream(vrv_kinesis_client *c, const char *stream, vrv_error *err);
@@ -219,17 +219,18 @@ int vrv_kinesis_merge_shards(vrv_kinesis_client *c, const char *stream, const ch
 /* ---- putting records */
 
 typedef struct vrv_kinesis_put {
-    const void *data;              /* 0..1 MiB, sent base64-encoded */
+    const void *data; /* 0..1 MiB, sent base64-encoded */
     size_t len;
-    const char *partition_key;     /* 1..256 characters; decides the shard */
-    const char *explicit_hash_key; /* decimal hash key overriding the partition key's; may be NULL */
+    const char *partition_key; /* 1..256 characters; decides the shard */
+    const char
+        *explicit_hash_key; /* decimal hash key overriding the partition key's; may be NULL */
 } vrv_kinesis_put;
 
 /* What became of each put record. */
 typedef struct vrv_kinesis_put_result {
-    char shard[VRV_KINESIS_NAME_MAX + 1];       /* "" when the record failed */
+    char shard[VRV_KINESIS_NAME_MAX + 1]; /* "" when the record failed */
     char seq[VRV_KINESIS_SEQ_MAX + 1];
-    char error[128];                            /* "" on success, else AWS's error code */
+    char error[128]; /* "" on success, else AWS's error code */
 } vrv_kinesis_put_result;
 
 /* Puts n records in order with PutRecords, 500 per call, re-sending the

@@ -42,9 +42,9 @@ static const uint32_t md5_k[64] = {
     0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1, 0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
 };
 static const unsigned char md5_r[64] = {
-    7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 7, 12, 17, 22, 5, 9,  14, 20, 5, 9,
-    14, 20, 5, 9,  14, 20, 5, 9,  14, 20, 4, 11, 16, 23, 4, 11, 16, 23, 4, 11, 16, 23,
-    4, 11, 16, 23, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21, 6, 10, 15, 21,
+    7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22, 7,  12, 17, 22, 5,  9,  14, 20, 5,  9,
+    14, 20, 5,  9,  14, 20, 5,  9,  14, 20, 4,  11, 16, 23, 4,  11, 16, 23, 4,  11, 16, 23,
+    4,  11, 16, 23, 6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21, 6,  10, 15, 21,
 };
 
 static void md5_block(md5_ctx *c, const unsigned char *p)
@@ -57,10 +57,14 @@ static void md5_block(md5_ctx *c, const unsigned char *p)
     for (int i = 0; i < 64; i++) {
         uint32_t f;
         int g;
-        if (i < 16) f = (b & cc) | (~b & d), g = i;
-        else if (i < 32) f = (d & b) | (~d & cc), g = (5 * i + 1) % 16;
-        else if (i < 48) f = b ^ cc ^ d, g = (3 * i + 5) % 16;
-        else f = cc ^ (b | ~d), g = (7 * i) % 16;
+        if (i < 16)
+            f = (b & cc) | (~b & d), g = i;
+        else if (i < 32)
+            f = (d & b) | (~d & cc), g = (5 * i + 1) % 16;
+        else if (i < 48)
+            f = b ^ cc ^ d, g = (3 * i + 5) % 16;
+        else
+            f = cc ^ (b | ~d), g = (7 * i) % 16;
         uint32_t t = d;
         d = cc;
         cc = b;
@@ -122,7 +126,8 @@ static bool pb_field(pb *b, unsigned wt, const unsigned char **s, size_t *n)
 {
     uint64_t v;
     switch (wt) {
-    case 0: return pb_varint(b, &v);
+    case 0:
+        return pb_varint(b, &v);
     case 1:
         if (b->end - b->p < 8) return false;
         b->p += 8;
@@ -137,7 +142,8 @@ static bool pb_field(pb *b, unsigned wt, const unsigned char **s, size_t *n)
         if (b->end - b->p < 4) return false;
         b->p += 4;
         return true;
-    default: return false;
+    default:
+        return false;
     }
 }
 
@@ -154,7 +160,7 @@ long vrv_kinesis_kpl_parse(const char *p, size_t n, vrv_kinesis_user_record *out
     size_t nkeys = 0;
     pb b = {msg, msg + mlen};
     while (b.p < b.end) {
-        uint64_t tag;
+        uint64_t tag = 0;
         const unsigned char *s = NULL;
         size_t sl = 0;
         if (!pb_varint(&b, &tag) || !pb_field(&b, (unsigned)(tag & 7), &s, &sl)) return -1;
@@ -163,7 +169,7 @@ long vrv_kinesis_kpl_parse(const char *p, size_t n, vrv_kinesis_user_record *out
     long count = 0;
     b = (pb){msg, msg + mlen};
     while (b.p < b.end) {
-        uint64_t tag;
+        uint64_t tag = 0;
         const unsigned char *s = NULL;
         size_t sl = 0;
         if (!pb_varint(&b, &tag) || !pb_field(&b, (unsigned)(tag & 7), &s, &sl)) return -1;
@@ -173,7 +179,7 @@ long vrv_kinesis_kpl_parse(const char *p, size_t n, vrv_kinesis_user_record *out
         const unsigned char *data = NULL;
         size_t dlen = 0;
         while (r.p < r.end) {
-            uint64_t rt;
+            uint64_t rt = 0;
             const unsigned char *rs = NULL;
             size_t rl = 0;
             if (!pb_varint(&r, &rt)) return -1;
@@ -205,11 +211,11 @@ long vrv_kinesis_kpl_parse(const char *p, size_t n, vrv_kinesis_user_record *out
     }
     b = (pb){msg, msg + mlen};
     while (b.p < b.end) {
-        uint64_t tag;
+        uint64_t tag = 0;
         const unsigned char *s = NULL;
         size_t sl = 0;
-        pb_varint(&b, &tag);
-        pb_field(&b, (unsigned)(tag & 7), &s, &sl);
+        /* the first pass checked the message */
+        if (!pb_varint(&b, &tag) || !pb_field(&b, (unsigned)(tag & 7), &s, &sl)) break;
         if (tag >> 3 == 1 && (tag & 7) == 2) {
             keys[k] = s;
             klens[k++] = sl;

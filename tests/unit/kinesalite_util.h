@@ -4,7 +4,8 @@
  * 127.0.0.1 port, waited for until it accepts connections, stopped at exit
  * (and, through PR_SET_PDEATHSIG, when the test process dies). Plus fault
  * injection into it. Header-only (static functions), like the other test
- * helpers. Needs `node` and tests/tools/node_modules (scripts/install-deps).
+ * helpers, and free of the test harness so benchmarks use it too. Needs
+ * `node` and tests/tools/node_modules (scripts/install-deps).
  */
 #ifndef VRV_TEST_KINESALITE_UTIL_H
 #define VRV_TEST_KINESALITE_UTIL_H
@@ -15,6 +16,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,22 +26,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "test.h"
-
 typedef struct kl_server {
     pid_t pid;
     int port;
     char url[64]; /* "http://127.0.0.1:PORT" */
 } kl_server;
 
-static double kl_now(void)
+static inline double kl_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static bool kl_accepts(int port)
+static inline bool kl_accepts(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return false;
@@ -50,7 +50,7 @@ static bool kl_accepts(int port)
     return ok;
 }
 
-static void kl_stop(kl_server *s)
+static inline void kl_stop(kl_server *s)
 {
     if (s->pid > 0) {
         kill(s->pid, SIGTERM);
@@ -68,16 +68,16 @@ static void kl_stop(kl_server *s)
     s->pid = 0;
 }
 
-/* Starts kserve.js with args (NULL-terminated extra arguments, may be NULL).
- * Returns false (and says why on stderr) when it cannot. */
-static bool kl_start(kl_server *s, const char *const *args)
+/* Starts src_dir/tests/tools/kserve.js with args (NULL-terminated extra
+ * arguments, may be NULL). Returns false (and says why on stderr) when it
+ * cannot. */
+static inline bool kl_start(kl_server *s, const char *src_dir, const char *const *args)
 {
     memset(s, 0, sizeof *s);
     char script[1024];
-    snprintf(script, sizeof script, "%s/tests/tools/kserve.js", vrv_test_src_dir());
+    snprintf(script, sizeof script, "%s/tests/tools/kserve.js", src_dir);
     char mod[1100];
-    snprintf(mod, sizeof mod, "%s/tests/tools/node_modules/kinesalite/package.json",
-             vrv_test_src_dir());
+    snprintf(mod, sizeof mod, "%s/tests/tools/node_modules/kinesalite/package.json", src_dir);
     if (access(mod, R_OK) != 0) {
         fprintf(stderr, "kinesalite is not installed (%s): run scripts/install-deps\n", mod);
         return false;
@@ -131,8 +131,10 @@ static bool kl_start(kl_server *s, const char *const *args)
     return true;
 }
 
-/* Makes the next count calls of op fail with AWS error type (HTTP status). */
-static void kl_inject(const kl_server *s, const char *op, const char *type, int count, int status)
+/* Makes the next count calls of op fail with AWS error type (HTTP status).
+ * false when the server did not take it. */
+static inline bool kl_inject(const kl_server *s, const char *op, const char *type, int count,
+                             int status)
 {
     CURL *h = curl_easy_init();
     char body[512];
@@ -146,10 +148,9 @@ static void kl_inject(const kl_server *s, const char *op, const char *type, int 
     CURLcode cc = curl_easy_perform(h);
     long st = 0;
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &st);
-    if (cc != CURLE_OK || st != 200)
-        vrv_test_fail(__FILE__, __LINE__, "fault injection into %s failed", s->url);
     curl_slist_free_all(hd);
     curl_easy_cleanup(h);
+    return cc == CURLE_OK && st == 200;
 }
 
 #endif

@@ -228,6 +228,16 @@ TEST(kinesis_blending)
                           "arrived,pk,v", "mine,1\n,2\n", &m),
                "arrived=1710000000123 pk=\"mine\" v=\"1\"\n"
                "arrived=1710000000123 pk=\"shard-key-1\" v=\"2\"\n");
+    /* Druid compares only names that are both given: one name equal to the
+     * other's default is accepted, and the partition key takes the column */
+    CHECK_ROWS(read_kafka("{\"type\":\"kinesis\",\"valueFormat\":" CSV_XY
+                          ",\"timestampColumnName\":\"kinesis.partitionKey\"}",
+                          "*", "1,2\n", &m),
+               "x=\"1\" y=\"2\" kinesis.partitionKey=\"shard-key-1\"\n");
+    CHECK_ROWS(read_kafka("{\"type\":\"kinesis\",\"valueFormat\":" CSV_XY
+                          ",\"partitionKeyColumnName\":\"kinesis.timestamp\"}",
+                          "*", "1,2\n", &m),
+               "x=\"1\" y=\"2\" kinesis.timestamp=\"shard-key-1\"\n");
 }
 
 TEST(wrapper_spec_errors)

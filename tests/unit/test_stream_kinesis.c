@@ -15,14 +15,15 @@
 #include "base/buf.h"
 #include "base/mem.h"
 #include "base/vec.h"
+#include "cli/cli.h"
 #include "input_test_util.h"
 #include "json/jutil.h"
 #include "kinesalite_util.h"
 #include "stream/kinesis.h"
 #include "test.h"
 
-#define AKID "AKIDVARVETEST"
-#define SECRET "varve/test+Secret0"
+#define AKID    "AKIDVARVETEST"
+#define SECRET  "varve/test+Secret0"
 #define WAIT_MS 10000
 
 static kl_server server;
@@ -35,9 +36,9 @@ static void server_stop(void)
 static const kl_server *srv(void)
 {
     if (!server.pid) {
-        const char *args[] = {"--verify", AKID ":" SECRET, "--region", "us-east-1",
-                              "--shard-page", "3", NULL};
-        if (!kl_start(&server, args)) exit(2);
+        const char *args[] = {
+            "--verify", AKID ":" SECRET, "--region", "us-east-1", "--shard-page", "3", NULL};
+        if (!kl_start(&server, vrv_test_src_dir(), args)) exit(2);
         atexit(server_stop);
     }
     return &server;
@@ -97,8 +98,8 @@ static void make_stream(const char *name, int shards)
 static void put_numbered(const char *stream, int first, int n, vrv_kinesis_put_result *out)
 {
     vrv_kinesis_put *p = vrv_calloc((size_t)n, sizeof *p);
-    char (*data)[16] = vrv_calloc((size_t)n, sizeof *data);
-    char (*pk)[16] = vrv_calloc((size_t)n, sizeof *pk);
+    char(*data)[16] = vrv_calloc((size_t)n, sizeof *data);
+    char(*pk)[16] = vrv_calloc((size_t)n, sizeof *pk);
     for (int i = 0; i < n; i++) {
         snprintf(data[i], sizeof data[i], "rec-%06d", first + i);
         snprintf(pk[i], sizeof pk[i], "pk-%d", first + i);
@@ -133,8 +134,10 @@ static int read_until(vrv_supplier *s, gots *out, size_t want, size_t want_eos, 
     double end = kl_now() + timeout_s;
     size_t data = 0, eos = 0;
     for (size_t i = 0; i < out->n; i++) {
-        if (out->v[i].flags & VRV_REC_END_OF_SHARD) eos++;
-        else data++;
+        if (out->v[i].flags & VRV_REC_END_OF_SHARD)
+            eos++;
+        else
+            data++;
     }
     int rc = 0;
     while ((data < want || eos < want_eos) && kl_now() < end) {
@@ -151,8 +154,10 @@ static int read_until(vrv_supplier *s, gots *out, size_t want, size_t want_eos, 
             g.ts = r->timestamp;
             g.flags = r->flags;
             vrv_vec_push(out, g);
-            if (r->flags & VRV_REC_END_OF_SHARD) eos++;
-            else data++;
+            if (r->flags & VRV_REC_END_OF_SHARD)
+                eos++;
+            else
+                data++;
         }
         vrv_supplier_release(s, &b);
         if (rc && rc != VRV_EAGAIN) break;
@@ -200,9 +205,10 @@ static int64_t wall_ms(void)
 
 static void clear_aws_env(void)
 {
-    const char *vars[] = {"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY",
-                          "AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
-                          "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION", "AWS_DEFAULT_REGION"};
+    const char *vars[] = {
+        "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY",       "AWS_SECRET_KEY",
+        "AWS_SESSION_TOKEN", "AWS_PROFILE",    "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION",
+        "AWS_DEFAULT_REGION"};
     for (size_t i = 0; i < VRV_ARRAY_LEN(vars); i++) unsetenv(vars[i]);
 }
 
@@ -242,8 +248,10 @@ TEST(endpoint_and_region)
          "eu-west-3"},
     };
     for (size_t i = 0; i < VRV_ARRAY_LEN(cases); i++) {
-        vrv_kinesis_client_config cfg = {.endpoint = cases[i].endpoint, .region = cases[i].region,
-                                         .access_key_id = "k", .secret_access_key = "s"};
+        vrv_kinesis_client_config cfg = {.endpoint = cases[i].endpoint,
+                                         .region = cases[i].region,
+                                         .access_key_id = "k",
+                                         .secret_access_key = "s"};
         vrv_kinesis_client *c;
         vrv_error err;
         int rc = vrv_kinesis_client_new(&cfg, &c, &err);
@@ -255,8 +263,8 @@ TEST(endpoint_and_region)
     }
     /* the environment's region, for an endpoint that names none */
     setenv("AWS_DEFAULT_REGION", "ap-northeast-2", 1);
-    vrv_kinesis_client_config cfg = {.endpoint = "http://127.0.0.1:4567", .access_key_id = "k",
-                                     .secret_access_key = "s"};
+    vrv_kinesis_client_config cfg = {
+        .endpoint = "http://127.0.0.1:4567", .access_key_id = "k", .secret_access_key = "s"};
     vrv_kinesis_client *c;
     vrv_error err;
     CHECK_INT(vrv_kinesis_client_new(&cfg, &c, &err), 0);
@@ -283,8 +291,10 @@ TEST(endpoint_and_region)
          "region: 'EU_WEST_1' is not a region name (lower-case letters, digits, '-')"},
     };
     for (size_t i = 0; i < VRV_ARRAY_LEN(bad); i++) {
-        vrv_kinesis_client_config b = {.endpoint = bad[i].endpoint, .region = bad[i].region,
-                                       .access_key_id = "k", .secret_access_key = "s"};
+        vrv_kinesis_client_config b = {.endpoint = bad[i].endpoint,
+                                       .region = bad[i].region,
+                                       .access_key_id = "k",
+                                       .secret_access_key = "s"};
         CHECK_INT(vrv_kinesis_client_new(&b, &c, &err), VRV_EINVAL);
         CHECK_STR(err.msg, bad[i].msg);
     }
@@ -420,8 +430,7 @@ TEST(signatures_are_checked)
         if (rc == 0) CHECK_INT(n, 1);
         if (cases[i].msg) {
             char want[1024];
-            snprintf(want, sizeof want, "Kinesis ListShards at %s/: %s", srv()->url,
-                     cases[i].msg);
+            snprintf(want, sizeof want, "Kinesis ListShards at %s/: %s", srv()->url, cases[i].msg);
             CHECK_STR(err.msg, want);
         }
         free(sh);
@@ -497,10 +506,11 @@ TEST(errors_are_clear)
     cfg = scfg("no-such-stream");
     s = open_supplier(&cfg);
     CHECK_INT(vrv_supplier_partitions(s, &parts, &n, &err), VRV_ENOTFOUND);
-    snprintf(want, sizeof want,
-             "Kinesis DescribeStream at %s/: ResourceNotFoundException: Stream no-such-stream under "
-             "account 000000000000 not found.",
-             srv()->url);
+    snprintf(
+        want, sizeof want,
+        "Kinesis DescribeStream at %s/: ResourceNotFoundException: Stream no-such-stream under "
+        "account 000000000000 not found.",
+        srv()->url);
     CHECK_STR(err.msg, want);
     CHECK_INT(vrv_supplier_assign(s, &p, 1, &err), 0);
     CHECK_INT(vrv_supplier_seek_earliest(s, &p, &err), 0);
@@ -535,8 +545,8 @@ TEST(read_two_shards_exactly)
     put_numbered("exact", 0, N, put);
     int64_t t1 = wall_ms();
     vrv_kinesis_config cfg = scfg("exact");
-    cfg.records_per_fetch = 700;    /* several pages per shard */
-    cfg.max_bytes_per_poll = 2000;  /* several polls per page */
+    cfg.records_per_fetch = 700;   /* several pages per shard */
+    cfg.max_bytes_per_poll = 2000; /* several polls per page */
     vrv_supplier *s = open_supplier(&cfg);
     vrv_part *parts;
     size_t np;
@@ -807,7 +817,8 @@ TEST(split_and_merge_read_to_end_of_shard)
         int k;
         if (sscanf(g.v[i].data, "rec-%d", &k) != 1 || k < 0 || k >= 1200 || seen[k])
             vrv_test_fail(__FILE__, __LINE__, "record %s unexpected or read twice", g.v[i].data);
-        else seen[k] = 1;
+        else
+            seen[k] = 1;
         data++;
     }
     CHECK_INT(data, 1200);
@@ -827,8 +838,7 @@ TEST(split_and_merge_read_to_end_of_shard)
     /* a closed shard started after its last record gives EOS alone */
     const char *last0 = NULL;
     for (size_t i = 0; i < g.n; i++)
-        if (strcmp(g.v[i].shard, "shardId-000000000000") == 0 && !g.v[i].flags)
-            last0 = g.v[i].seq;
+        if (strcmp(g.v[i].shard, "shardId-000000000000") == 0 && !g.v[i].flags) last0 = g.v[i].seq;
     CHECK(last0 != NULL);
     vrv_pos after = seq_pos(last0 ? last0 : "1", true);
     CHECK_INT(vrv_supplier_assign(s, &parts[0], 1, &err), 0);
@@ -868,10 +878,10 @@ TEST(expired_iterator_is_replaced)
     vrv_error err;
     CHECK_INT(vrv_supplier_assign(s, &p, 1, &err), 0);
     CHECK_INT(vrv_supplier_seek_earliest(s, &p, &err), 0);
-    kl_inject(srv(), "GetRecords", "ExpiredIteratorException", 1, 400);
+    CHECK(kl_inject(srv(), "GetRecords", "ExpiredIteratorException", 1, 400));
     gots g = {0};
     CHECK_INT(read_until(s, &g, 120, 0, 10, &err), 0);
-    kl_inject(srv(), "GetRecords", "ExpiredIteratorException", 2, 400);
+    CHECK(kl_inject(srv(), "GetRecords", "ExpiredIteratorException", 2, 400));
     CHECK_INT(read_until(s, &g, 300, 0, 10, &err), 0);
     CHECK_INT(g.n, 300);
     for (int i = 0; i < 300 && i < (int)g.n; i++) {
@@ -895,8 +905,8 @@ TEST(throttling_and_server_errors)
     vrv_error err;
     CHECK_INT(vrv_supplier_assign(s, &p, 1, &err), 0);
     CHECK_INT(vrv_supplier_seek_earliest(s, &p, &err), 0);
-    kl_inject(srv(), "GetShardIterator", "InternalFailure", 2, 500);
-    kl_inject(srv(), "GetRecords", "ProvisionedThroughputExceededException", 1, 400);
+    CHECK(kl_inject(srv(), "GetShardIterator", "InternalFailure", 2, 500));
+    CHECK(kl_inject(srv(), "GetRecords", "ProvisionedThroughputExceededException", 1, 400));
     double t0 = kl_now();
     vrv_batch b = {0};
     int rc = 0;
@@ -912,16 +922,16 @@ TEST(throttling_and_server_errors)
     vrv_vec_free(&g);
     vrv_supplier_close(s);
 
-    kl_inject(srv(), "ListShards", "LimitExceededException", 2, 400);
+    CHECK(kl_inject(srv(), "ListShards", "LimitExceededException", 2, 400));
     vrv_kinesis_shard *sh;
     size_t n;
     CHECK_INT(vrv_kinesis_list_shards(admin(), "throttle", true, &sh, &n, &err), 0);
     CHECK_INT(n, 1);
     free(sh);
-    kl_inject(srv(), "PutRecords", "ProvisionedThroughputExceededException", 1, 400);
+    CHECK(kl_inject(srv(), "PutRecords", "ProvisionedThroughputExceededException", 1, 400));
     put_numbered("throttle", 100, 10, NULL);
     /* past the retries, the throttling is reported */
-    kl_inject(srv(), "DescribeStreamSummary", "LimitExceededException", 4, 400);
+    CHECK(kl_inject(srv(), "DescribeStreamSummary", "LimitExceededException", 4, 400));
     char st[32];
     CHECK_INT(vrv_kinesis_stream_status(admin(), "throttle", st, sizeof st, &err), VRV_EAGAIN);
     char want[256];
@@ -1028,9 +1038,9 @@ TEST(kpl_aggregates)
 TEST(kinesis_input_format_over_records)
 {
     make_stream("fmt", 1);
-    vrv_kinesis_put recs[2] = {{"{\"user\":\"ann\",\"n\":1}", 20, "tenant-a", NULL},
-                               {"{\"user\":\"bob\",\"kinesis.partitionKey\":\"own\"}", 43,
-                                "tenant-b", NULL}};
+    vrv_kinesis_put recs[2] = {
+        {"{\"user\":\"ann\",\"n\":1}", 20, "tenant-a", NULL},
+        {"{\"user\":\"bob\",\"kinesis.partitionKey\":\"own\"}", 43, "tenant-b", NULL}};
     vrv_error err;
     CHECK_INT(vrv_kinesis_put_records(admin(), "fmt", recs, 2, NULL, 0, &err), 0);
     vrv_kinesis_config cfg = scfg("fmt");
@@ -1051,8 +1061,8 @@ TEST(kinesis_input_format_over_records)
                                  .partition_key = r->partition_key,
                                  .partition = -1,
                                  .offset = -1};
-            char *row = tu_read("{\"type\":\"kinesis\",\"valueFormat\":{\"type\":\"json\"}}",
-                                "*", r->value, r->value_len, &m);
+            char *row = tu_read("{\"type\":\"kinesis\",\"valueFormat\":{\"type\":\"json\"}}", "*",
+                                r->value, r->value_len, &m);
             char ts[32];
             snprintf(ts, sizeof ts, "%lld", (long long)r->timestamp);
             /* the arrival time is the record's, in ms */
@@ -1107,4 +1117,71 @@ TEST(config_from_spec)
                        "supported by varve; give the role's credentials through the environment "
                        "or ~/.aws/credentials instead");
     vrv_spec_supervisor_free(&spec);
+}
+
+/* `varve produce --kinesis-endpoint`: lines become records, round robin
+ * over the open shards by hash key, or random partition keys. */
+TEST(varve_produce_to_kinesis)
+{
+    clear_aws_env();
+    setenv("AWS_ACCESS_KEY_ID", AKID, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+    char path[600];
+    snprintf(path, sizeof path, "%s/lines.json", vrv_test_tmpdir());
+    FILE *f = fopen(path, "w");
+    for (int i = 0; i < 1234; i++) fprintf(f, "{\"n\":%d}\r\n%s", i, i % 100 == 0 ? "\n" : "");
+    fclose(f);
+    char url[80];
+    snprintf(url, sizeof url, "%s", srv()->url);
+    char *args[] = {"produce",  "--kinesis-endpoint",
+                    url,        "--stream",
+                    "produced", "--create",
+                    "3",        "--file",
+                    path,       "--quiet",
+                    NULL};
+    CHECK_INT(vrv_cmd_produce(10, args), 0);
+
+    vrv_kinesis_config cfg = scfg("produced");
+    vrv_supplier *s = open_supplier(&cfg);
+    const char *three[] = {"shardId-000000000000", "shardId-000000000001", "shardId-000000000002"};
+    assign_all(s, three, 3, false);
+    gots g = {0};
+    vrv_error err;
+    CHECK_INT(read_until(s, &g, 1234, 0, 10, &err), 0);
+    CHECK_INT(g.n, 1234);
+    size_t per[3] = {0, 0, 0};
+    for (size_t i = 0; i < g.n; i++) {
+        int k = -1, sh = g.v[i].shard[strlen(g.v[i].shard) - 1] - '0';
+        CHECK(sscanf(g.v[i].data, "{\"n\":%d}", &k) == 1);
+        CHECK_INT(k % 3, sh); /* round robin in hash-key order */
+        char pk[16];
+        snprintf(pk, sizeof pk, "%d", k);
+        CHECK_STR(g.v[i].pk, pk);
+        if (sh >= 0 && sh < 3) per[sh]++;
+    }
+    CHECK_INT(per[0], 412);
+    CHECK_INT(per[1], 411);
+    CHECK_INT(per[2], 411);
+    vrv_vec_free(&g);
+    vrv_supplier_close(s);
+
+    /* random keys; an existing stream is used as it is */
+    char *args2[] = {"produce", "--kinesis-endpoint", url, "--stream", "produced", "--partitioner",
+                     "random",  "--create",           "1", "--file",   path,       "--quiet",
+                     NULL};
+    CHECK_INT(vrv_cmd_produce(12, args2), 0);
+    vrv_kinesis_shard *sh;
+    size_t n;
+    CHECK_INT(vrv_kinesis_list_shards(admin(), "produced", false, &sh, &n, &err), 0);
+    CHECK_INT(n, 3);
+    free(sh);
+
+    /* usage errors */
+    char *bad1[] = {"produce", "--stream", "produced", NULL};
+    CHECK_INT(vrv_cmd_produce(3, bad1), 2);
+    char *bad2[] = {"produce", "--kinesis-endpoint", url, "--stream", "x", "--topic", "t", NULL};
+    CHECK_INT(vrv_cmd_produce(7, bad2), 2);
+    char *bad3[] = {"produce", "--kinesis-endpoint", url, "--stream", "no-such", "--quiet", NULL};
+    CHECK_INT(vrv_cmd_produce(6, bad3), 1);
+    clear_aws_env();
 }
