@@ -808,7 +808,7 @@ static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
     case AGG_DS_HLL: {
         const char *col = agg_column(q, x, &rc);
         if (rc) break;
-        int64_t lgk;
+        int64_t lgk = 0;
         if ((rc = lit_int_arg(c, g, 1, 12, &lgk))) break;
         const char *tgt = "HLL_4";
         if (g->nargs > 2) {
@@ -826,7 +826,7 @@ static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
     case AGG_DS_THETA: {
         const char *col = agg_column(q, x, &rc);
         if (rc) break;
-        int64_t size;
+        int64_t size = 0;
         if ((rc = lit_int_arg(c, g, 1, 16384, &size))) break;
         a = json_pack("{s:s, s:s, s:s, s:b, s:b, s:I}", "type", "thetaSketch", "name", name, "fieldName", col,
                       "isInputThetaSketch", complex_col(q, x, "thetaSketch"), "shouldFinalize", 1, "size",
@@ -836,7 +836,7 @@ static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
     case AGG_QUANTILE_DS: {
         const char *col = agg_column(q, x, &rc);
         if (rc) break;
-        int64_t k;
+        int64_t k = 0;
         if ((rc = lit_int_arg(c, g, 2, 128, &k))) break;
         double frac = 0;
         vrv_value fv = g->args[1]->lit;
@@ -883,7 +883,7 @@ static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
         }
         if (str) {
             size_t mi = (g->fn == AGG_EARLIEST_BY || g->fn == AGG_LATEST_BY) ? 2 : 1;
-            int64_t maxb;
+            int64_t maxb = 0;
             if ((rc = lit_int_arg(c, g, mi, 1024, &maxb))) break;
             json_object_set_new(a, "maxStringBytes", json_integer(maxb));
         }
