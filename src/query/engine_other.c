@@ -13,11 +13,12 @@
 #include "segment/segid.h"
 
 /* Walks the rows of a in the clipped intervals that pass the filter, calling
- * fn(ctx, row, time) in storage order; fn returns false to stop. */
+ * fn(ctx, row, time) in storage order (the reverse of it when reverse is
+ * set); fn returns false to stop. */
 typedef bool (*row_fn)(void *ctx, size_t row, vrv_ms t);
 
-static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_partial *p, row_fn fn,
-                     void *ctx, vrv_error *err)
+static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_partial *p,
+                     bool reverse, row_fn fn, void *ctx, vrv_error *err)
 {
     vrv_interval ivs[64];
     vrv_interval *clip = q->nintervals <= 64 ? ivs : vrv_malloc(q->nintervals * sizeof *clip);
@@ -27,11 +28,13 @@ static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_p
     if (nclip && q->filter) rc = qfilter_rows(q->filter, q, a, &fbm, err);
     int64_t *tbuf = vrv_malloc(VRV_ADAPTER_BLOCK * sizeof *tbuf);
     bool go = true;
-    for (size_t k = 0; rc == 0 && go && k < nclip; k++) {
-        vrv_interval iv = clip[k];
-        for (size_t b = 0; go && b < vrv_adapter_nblocks(a); b++) {
-            if (b % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && b && (rc = qcheck(p, err)))
+    size_t nb = vrv_adapter_nblocks(a);
+    for (size_t kk = 0; rc == 0 && go && kk < nclip; kk++) {
+        vrv_interval iv = clip[reverse ? nclip - 1 - kk : kk];
+        for (size_t bb = 0; go && bb < nb; bb++) {
+            if (bb % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && bb && (rc = qcheck(p, err)))
                 break;
+            size_t b = reverse ? nb - 1 - bb : bb;
             size_t base = b * VRV_ADAPTER_BLOCK, n = vrv_adapter_block_rows(a, b);
             const int64_t *t = vrv_adapter_times(a, b, tbuf);
             if (!t) {
@@ -39,9 +42,12 @@ static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_p
                                    vrv_adapter_segment_id(a));
                 break;
             }
-            if (t[n - 1] < iv.start) continue;
-            if (t[0] >= iv.end) break;
-            for (size_t i = 0; go && i < n; i++) {
+            /* blocks are in time order: skip those before (after) the interval
+             * and stop at the first past (before) it */
+            if (reverse ? t[0] >= iv.end : t[n - 1] < iv.start) continue;
+            if (reverse ? t[n - 1] < iv.start : t[0] >= iv.end) break;
+            for (size_t ii = 0; go && ii < n; ii++) {
+                size_t i = reverse ? n - 1 - ii : ii;
                 if (t[i] < iv.start || t[i] >= iv.end) continue;
                 if (fbm && !roaring_bitmap_contains(fbm, (uint32_t)(base + i))) continue;
                 go = fn(ctx, base + i, t[i]);
@@ -117,6 +123,11 @@ int qengine_scan(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
         size_t w = (size_t)q->limit + (size_t)q->offset;
         if (already >= w) return 0;
         s.want = w - already;
+    } else if (q->limit >= 0) {
+        /* time ordered: the merged result needs at most limit + offset rows
+         * of each segment, its first ones (last ones, walking backwards,
+         * when descending) */
+        s.want = (size_t)q->limit + (size_t)q->offset;
     }
     qreader_init(&s.r, a, q);
     size_t nc = q->columns ? q->ncolumns : vrv_adapter_ncols(a) + q->nvcols;
@@ -148,7 +159,7 @@ int qengine_scan(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
         }
         s.cur.types[c] = tn ? vrv_arena_strdup(&p->arena, tn) : NULL;
     }
-    if (rc == 0) rc = walk_rows(q, a, p, scan_row, &s, err);
+    if (rc == 0) rc = walk_rows(q, a, p, q->order == VRV_SCAN_DESC, scan_row, &s, err);
     if (rc == 0) rc = s.rc;
     if (rc == 0) scan_flush(&s);
     vrv_vec_free(&s.vals);
@@ -165,14 +176,14 @@ typedef struct tb_ctx {
     bool any;
 } tb_ctx;
 
+/* Rows come in time order: the first one walked is the bound. */
 static bool tb_row(void *ctx, size_t row, vrv_ms t)
 {
     (void)row;
     tb_ctx *c = ctx;
-    if (!c->any || t < c->min) c->min = t;
-    if (!c->any || t > c->max) c->max = t;
+    c->min = c->max = t;
     c->any = true;
-    return true;
+    return false;
 }
 
 static json_t *meta_get(const vrv_adapter *a, const char *key)
@@ -335,11 +346,13 @@ int qengine_meta(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
         vrv_vec_push(&p->analyses, qsegment_analysis(q, a));
         return 0;
     }
-    tb_ctx c = {0};
-    int rc = walk_rows(q, a, p, tb_row, &c, err);
-    if (rc || !c.any) return rc;
-    if (!p->has_time || c.min < p->min_time) p->min_time = c.min;
-    if (!p->has_time || c.max > p->max_time) p->max_time = c.max;
+    /* the earliest matching row walking forwards, the latest walking back */
+    tb_ctx lo = {0}, hi = {0};
+    int rc = walk_rows(q, a, p, false, tb_row, &lo, err);
+    if (rc == 0 && lo.any) rc = walk_rows(q, a, p, true, tb_row, &hi, err);
+    if (rc || !lo.any) return rc;
+    if (!p->has_time || lo.min < p->min_time) p->min_time = lo.min;
+    if (!p->has_time || hi.max > p->max_time) p->max_time = hi.max;
     p->has_time = true;
     return 0;
 }
