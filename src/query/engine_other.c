@@ -597,53 +597,80 @@ static bool search_match(search_ctx *s, vrv_str v)
     }
 }
 
+/* Druid's search hit order: the sort's comparator on the value, then the
+ * dimension name. */
+int qsearch_hit_cmp(const vrv_query *q, const qsearch_hit *a, const qsearch_hit *b)
+{
+    vrv_order o = q->search_sort == VRV_SS_ALPHANUMERIC ? VRV_ORDER_ALPHANUMERIC
+                  : q->search_sort == VRV_SS_STRLEN     ? VRV_ORDER_STRLEN
+                  : q->search_sort == VRV_SS_NUMERIC    ? VRV_ORDER_NUMERIC
+                                                        : VRV_ORDER_LEXICOGRAPHIC;
+    int r = vrv_strcmp(o, vrv_str_make(a->value, a->vlen), vrv_str_make(b->value, b->vlen));
+    if (r) return r;
+    return strcmp(a->dim, b->dim);
+}
+
+static int cmp_hit_ptr(const void *x, const void *y, void *ctx)
+{
+    return qsearch_hit_cmp(ctx, *(const qsearch_hit *const *)x, *(const qsearch_hit *const *)y);
+}
+
+/* As Druid's SearchQueryRunner: a segment answers one result stamped with
+ * its start, whatever the granularity (the broker puts it in that start's
+ * bucket): the hits of its matching rows in the sort's order, at most
+ * `limit` of them, possibly none. */
 int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p, vrv_error *err)
 {
-    search_ctx s = {q, p, NULL, err};
-    if (q->search.kind == 3) {
-        s.re = vrv_regex_compile(q->search.pattern, strlen(q->search.pattern), err);
-        if (!s.re) return VRV_EINVAL;
-    }
-    bool all = q->gran.kind == VRV_GRAN_ALL;
-    /* the rows, with their times */
-    VRV_VEC(uint32_t) rows = {0};
-    VRV_VEC(vrv_ms) times = {0};
     vrv_interval ivbuf[64];
     vrv_interval *ivs = q->nintervals <= 64 ? ivbuf : vrv_malloc(q->nintervals * sizeof *ivs);
     size_t nclip = qclip_intervals(q, a, ivs);
+    if (nclip == 0) {
+        if (ivs != ivbuf) free(ivs);
+        return 0;
+    }
+    search_ctx s = {q, p, NULL, err};
+    if (q->search.kind == 3) {
+        s.re = vrv_regex_compile(q->search.pattern, strlen(q->search.pattern), err);
+        if (!s.re) {
+            if (ivs != ivbuf) free(ivs);
+            return VRV_EINVAL;
+        }
+    }
+    vrv_ms seg_start = vrv_adapter_interval(a).start;
+    vrv_ms t = q->gran.kind == VRV_GRAN_ALL ? 0 : vrv_gran_bucket_start(&q->gran, seg_start);
+    if (q->gran.kind == VRV_GRAN_ALL && (!p->has_stamp || seg_start < p->stamp)) p->stamp = seg_start;
+    if (q->gran.kind == VRV_GRAN_ALL) p->has_stamp = true;
+    /* the matching rows */
+    VRV_VEC(uint32_t) rows = {0};
     roaring_bitmap_t *fbm = NULL;
     int rc = 0;
-    if (nclip && q->filter) rc = qfilter_rows(q->filter, q, a, &fbm, err);
+    if (q->filter) rc = qfilter_rows(q->filter, q, a, &fbm, err);
     int64_t *tbuf = vrv_malloc(VRV_ADAPTER_BLOCK * sizeof *tbuf);
     for (size_t k = 0; rc == 0 && k < nclip; k++) {
-        vrv_ms st = ivs[k].start > vrv_adapter_min_time(a) ? ivs[k].start : vrv_adapter_min_time(a);
-        if (st < ivs[k].end && vrv_adapter_rows(a) && all) {
-            if (!p->has_stamp || st < p->stamp) p->stamp = st;
-            p->has_stamp = true;
-        }
         for (size_t b = 0; rc == 0 && b < vrv_adapter_nblocks(a); b++) {
             if (b % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && b && (rc = qcheck(p, err)))
                 break;
-            const int64_t *t = vrv_adapter_times(a, b, tbuf);
+            const int64_t *tm = vrv_adapter_times(a, b, tbuf);
             size_t n = vrv_adapter_block_rows(a, b), base = b * VRV_ADAPTER_BLOCK;
-            if (!t) {
+            if (!tm) {
                 rc = vrv_error_set(err, VRV_ECORRUPT, "segment [%s]: unreadable __time block %zu",
                                    vrv_adapter_segment_id(a), b);
                 break;
             }
-            if (t[n - 1] < ivs[k].start) continue;
-            if (t[0] >= ivs[k].end) break;
+            if (tm[n - 1] < ivs[k].start) continue;
+            if (tm[0] >= ivs[k].end) break;
             for (size_t i = 0; i < n; i++) {
-                if (t[i] < ivs[k].start || t[i] >= ivs[k].end) continue;
+                if (tm[i] < ivs[k].start || tm[i] >= ivs[k].end) continue;
                 if (fbm && !roaring_bitmap_contains(fbm, (uint32_t)(base + i))) continue;
                 vrv_vec_push(&rows, (uint32_t)(base + i));
-                vrv_vec_push(&times, all ? 0 : vrv_gran_bucket_start(&q->gran, t[i]));
             }
         }
     }
     free(tbuf);
     if (ivs != ivbuf) free(ivs);
     if (fbm) roaring_bitmap_free(fbm);
+    /* this segment's hits, counted apart and then cut to the limit */
+    vrv_query_partial *one = vrv_query_partial_new(q);
     size_t nd = q->search_dims ? q->nsearch_dims : vrv_adapter_ncols(a);
     for (size_t d = 0; rc == 0 && d < nd; d++) {
         const char *name;
@@ -666,23 +693,16 @@ int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *
             int64_t *cnt = vrv_calloc((size_t)c->ndict + 1, sizeof *cnt);
             vrv_mv_reader mv;
             vrv_mv_reader_init(&mv, a, (size_t)col);
-            size_t i = 0;
-            while (i < rows.n) {
-                size_t j = i;
-                while (j < rows.n && times.v[j] == times.v[i]) {
-                    size_t k;
-                    const uint32_t *ids = vrv_mv_row(&mv, rows.v[j], &k);
-                    for (size_t x = 0; x < k; x++)
-                        if (ids[x] <= c->ndict && m[ids[x]]) cnt[ids[x]]++;
-                    j++;
-                }
-                for (uint32_t id = 1; id <= c->ndict; id++) {
-                    if (!cnt[id]) continue;
-                    vrv_str v = vrv_adapter_dict_get(a, (size_t)col, id);
-                    qpartial_add_hit(p, times.v[i], name, v.p ? v.p : "", v.n, cnt[id]);
-                    cnt[id] = 0;
-                }
-                i = j;
+            for (size_t j = 0; j < rows.n; j++) {
+                size_t k;
+                const uint32_t *ids = vrv_mv_row(&mv, rows.v[j], &k);
+                for (size_t x = 0; x < k; x++)
+                    if (ids[x] <= c->ndict && m[ids[x]]) cnt[ids[x]]++;
+            }
+            for (uint32_t id = 1; id <= c->ndict; id++) {
+                if (!cnt[id]) continue;
+                vrv_str v = vrv_adapter_dict_get(a, (size_t)col, id);
+                qpartial_add_hit(one, t, name, v.p ? v.p : "", v.n, cnt[id]);
             }
             vrv_mv_reader_free(&mv);
             free(cnt);
@@ -697,14 +717,24 @@ int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *
                 vrv_buf_reset(&b);
                 if (!vrv_value_append_string(&v, &b)) continue;
                 vrv_str str = vrv_str_make(b.data, b.len);
-                if (search_match(&s, str)) qpartial_add_hit(p, times.v[i], name, b.data, b.len, 1);
+                if (search_match(&s, str)) qpartial_add_hit(one, t, name, b.data, b.len, 1);
             }
             vrv_buf_free(&b);
             qreader_free(&r);
         }
     }
+    if (rc == 0) {
+        size_t n = one->hits.n;
+        const qsearch_hit **v = vrv_malloc((n ? n : 1) * sizeof *v);
+        for (size_t i = 0; i < n; i++) v[i] = &one->hits.v[i];
+        qsort_r(v, n, sizeof *v, cmp_hit_ptr, (void *)q);
+        if ((int64_t)n > q->limit) n = (size_t)q->limit;
+        qpartial_add_hit(p, t, NULL, NULL, 0, 0); /* the segment's result, even without hits */
+        for (size_t i = 0; i < n; i++) qpartial_add_hit(p, t, v[i]->dim, v[i]->value, v[i]->vlen, v[i]->count);
+        free(v);
+    }
+    vrv_query_partial_free(one);
     vrv_vec_free(&rows);
-    vrv_vec_free(&times);
     vrv_regex_free(s.re);
     return rc;
 }
