@@ -4,6 +4,7 @@
  * Zipf-like skew, a 50-value `country`, a 4-value `device`, long `bytes`
  * and double `latency` metrics), one day per segment, 1,000,000 rows per
  * segment (10 segments; BENCH_QUICK=1 writes 2). Each query runs three times
+ * (BENCH_REPEAT=n), or only the one named by BENCH_ONLY,
  * and the best run counts; rows/s is per core (the engine is single
  * threaded) and is measured in thread CPU time, so other load on the
  * machine does not count; latency is wall time. Prints `BENCH <name> <value> <unit>` lines.
@@ -97,6 +98,11 @@ static vrv_segment *write_segment(const char *dir, int day)
 
 static void bench(const char *name, const char *text, vrv_adapter **ads, size_t n, size_t rows)
 {
+    /* BENCH_ONLY=<name> runs one query, BENCH_REPEAT=<n> times (for a profiler) */
+    const char *only = getenv("BENCH_ONLY");
+    if (only && strcmp(only, name) != 0) return;
+    int repeat = getenv("BENCH_REPEAT") ? atoi(getenv("BENCH_REPEAT")) : 3;
+    if (repeat < 1) repeat = 1;
     vrv_query *q;
     vrv_query_error qe;
     if (vrv_query_parse(text, strlen(text), &q, &qe)) {
@@ -105,7 +111,7 @@ static void bench(const char *name, const char *text, vrv_adapter **ads, size_t 
     }
     double best = 1e9, best_wall = 1e9;
     size_t outlen = 0;
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < repeat; i++) {
         vrv_buf out = VRV_BUF_INIT;
         vrv_error err;
         double w = now_s();
@@ -187,6 +193,11 @@ int main(void)
              "\"url\",\"bytes\"],\"limit\":100000}",
              iv);
     bench("scan_100k", q, ads, 1, 100000);
+    snprintf(q, sizeof q,
+             "{\"queryType\":\"scan\",\"dataSource\":\"clicks\",%s,\"columns\":[\"__time\","
+             "\"url\",\"bytes\"],\"order\":\"descending\",\"limit\":1000}",
+             iv);
+    bench("scan_latest_1k", q, ads, (size_t)nseg, rows);
     for (int d = 0; d < nseg; d++) {
         char path[512];
         snprintf(path, sizeof path, "%s/seg%d.vseg", dir, d);

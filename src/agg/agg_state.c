@@ -432,6 +432,10 @@ static int add_sketch(const vrv_agg_spec *s, st_sketch *st, const vrv_value *v)
         if ((s->type == VRV_AGG_HYPER_UNIQUE && s->is_input_hyper_unique) ||
             (s->type == VRV_AGG_THETA && s->is_input_theta) || s->type == VRV_AGG_HLLSK_MERGE)
             return sketch_fold_base64(s, st, k, v);
+        /* DataSketches' update(String) / update(byte[]) ignore an empty
+         * input, so "" is no distinct value of a theta or HLL sketch (Druid's
+         * own hyperUnique collector does count it) */
+        if (v->len == 0 && (k == VRV_AGG_K_THETA || k == VRV_AGG_K_HLLSK)) return 0;
         if (k == VRV_AGG_K_QUANTILES) {
             double d;
             if (vrv_str_to_double(vrv_value_str(v), &d)) break;

@@ -105,16 +105,29 @@ size_t vrv_fmt_float(float f, char *out)
 
 size_t vrv_fmt_long(int64_t l, char *out)
 {
+    /* two digits per division: result rows are mostly 13-digit timestamps */
+    static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                                "34353637383940414243444546474849505152535455565758596061626364656667"
+                                "6869707172737475767778798081828384858687888990919293949596979899";
     char tmp[24];
-    int i = 0;
+    int i = 24;
     uint64_t u = l < 0 ? (uint64_t)0 - (uint64_t)l : (uint64_t)l;
-    do {
-        tmp[i++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
+    while (u >= 100) {
+        unsigned d = (unsigned)(u % 100) * 2;
+        u /= 100;
+        tmp[--i] = pairs[d + 1];
+        tmp[--i] = pairs[d];
+    }
+    if (u >= 10) {
+        tmp[--i] = pairs[u * 2 + 1];
+        tmp[--i] = pairs[u * 2];
+    } else {
+        tmp[--i] = (char)('0' + u);
+    }
     size_t n = 0;
     if (l < 0) out[n++] = '-';
-    while (i) out[n++] = tmp[--i];
+    memcpy(out + n, tmp + i, (size_t)(24 - i));
+    n += (size_t)(24 - i);
     out[n] = '\0';
     return n;
 }

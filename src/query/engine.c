@@ -701,6 +701,41 @@ static void fold_range(gstate *g, gagg *ga, uint32_t gid, size_t from, size_t to
         }
         return;
     }
+    case FK_LMIN:
+    case FK_LMAX: {
+        m_long *s = (m_long *)st;
+        bool mn = ga->fast == FK_LMIN, any = s->has;
+        int64_t acc = s->v;
+        for (size_t i = from; i < to; i++) {
+            if (nl && nl[i]) continue;
+            int64_t x = ga->l[i];
+            if (!any || (mn ? x < acc : x > acc)) acc = x;
+            any = true;
+        }
+        if (any) {
+            s->v = acc;
+            s->has = 1;
+        }
+        return;
+    }
+    case FK_DMIN:
+    case FK_DMAX: {
+        /* Java's Math.min/max: NaN wins */
+        m_double *s = (m_double *)st;
+        bool mn = ga->fast == FK_DMIN, any = s->has;
+        double acc = s->v;
+        for (size_t i = from; i < to; i++) {
+            if (nl && nl[i]) continue;
+            double x = ga->d[i];
+            if (!any || x != x || (acc == acc && (mn ? x < acc : x > acc))) acc = x;
+            any = true;
+        }
+        if (any) {
+            s->v = acc;
+            s->has = 1;
+        }
+        return;
+    }
     default:
         for (size_t i = from; i < to; i++) g->gfill[i] = gid;
         fold_fast(g, ga, g->ident + from, g->gfill + from, to - from, true);
@@ -948,10 +983,16 @@ static int run_interval(gstate *g, vrv_interval iv, const roaring_bitmap_t *fbm)
             ns = w;
         }
         if (ns == 0) continue;
-        for (size_t d = 0; d < g->ndims; d++) {
+        for (size_t d = 0; d < g->ndims && rc == 0; d++) {
             gdim *gd = &g->dims[d];
-            if (gd->kind == D_DICT && !gd->multi) gd->ids = vrv_adapter_ids(a, (size_t)gd->col, b, gd->idbuf);
+            if (gd->kind != D_DICT || gd->multi) continue;
+            gd->ids = vrv_adapter_ids(a, (size_t)gd->col, b, gd->idbuf);
+            if (!gd->ids)
+                rc = vrv_error_set(g->err, VRV_ECORRUPT,
+                                   "segment [%s]: unreadable block %zu of column [%s]",
+                                   vrv_adapter_segment_id(a), b, gd->spec->dimension);
         }
+        if (rc) break;
         if (g->ndims == 0 && !g->any_generic && ns == n) {
             /* every row of the block: runs of one bucket, no pairs. Every
              * aggregator is a typed one here (any_generic is false); one
@@ -977,14 +1018,56 @@ static int run_interval(gstate *g, vrv_interval iv, const roaring_bitmap_t *fbm)
             continue;
         }
         g->npairs = 0;
-        bool slot_dims = false;
-        for (size_t d = 0; d < g->ndims; d++) slot_dims |= g->dims[d].kind == D_SLOT;
+        bool slot_dims = false, single_valued = true;
+        for (size_t d = 0; d < g->ndims; d++) {
+            slot_dims |= g->dims[d].kind == D_SLOT;
+            single_valued &= g->dims[d].kind == D_DICT && !g->dims[d].multi;
+        }
         bool single = q->gran.kind == VRV_GRAN_ALL && g->ndims == 0;
-        for (size_t k = 0; k < ns && rc == 0; k++) {
-            uint32_t lr = sel[k];
-            uint32_t bucket = times ? bucket_of(g, &bc, times[lr], range) : bucket_of(g, &bc, start, range);
-            if (slot_dims && (rc = qreader_load(&g->vr, base + lr, g->err))) break;
-            rc = row_pairs(g, lr, base + lr, bucket);
+        /* the selected rows of a block mostly share one bucket: then the
+         * bucket is found once, and single-valued dictionary dimensions in a
+         * dense table make exactly one pair per row */
+        uint32_t bucket0 = bucket_of(g, &bc, times ? times[sel[0]] : start, range);
+        bool one_bucket = !times || times[sel[ns - 1]] < bc.end;
+        int32_t *tab0 = g->dense_mode ? g->dense.v[bucket0] : NULL;
+        if (one_bucket && tab0 && single_valued) {
+            if (g->pcap < ns) {
+                g->pcap = VRV_ADAPTER_BLOCK > ns ? VRV_ADAPTER_BLOCK : ns;
+                g->prow = vrv_realloc(g->prow, g->pcap * sizeof *g->prow);
+                g->pgid = vrv_realloc(g->pgid, g->pcap * sizeof *g->pgid);
+            }
+            if (g->ndims == 1) {
+                const uint32_t *ids = g->dims[0].ids;
+                for (size_t k = 0; k < ns; k++) {
+                    uint32_t lr = sel[k], id = ids[lr];
+                    int32_t gid = tab0[id];
+                    if (gid < 0) tab0[id] = gid = (int32_t)new_group(g, bucket0, &id);
+                    g->prow[k] = lr;
+                    g->pgid[k] = (uint32_t)gid;
+                }
+            } else {
+                uint32_t codes[64];
+                for (size_t k = 0; k < ns; k++) {
+                    uint32_t lr = sel[k];
+                    size_t combined = 0;
+                    for (size_t d = 0; d < g->ndims; d++) {
+                        codes[d] = g->dims[d].ids[lr];
+                        combined += codes[d] * g->dims[d].stride;
+                    }
+                    int32_t gid = tab0[combined];
+                    if (gid < 0) tab0[combined] = gid = (int32_t)new_group(g, bucket0, codes);
+                    g->prow[k] = lr;
+                    g->pgid[k] = (uint32_t)gid;
+                }
+            }
+            g->npairs = ns;
+        } else {
+            for (size_t k = 0; k < ns && rc == 0; k++) {
+                uint32_t lr = sel[k];
+                uint32_t bucket = times ? bucket_of(g, &bc, times[lr], range) : bucket0;
+                if (slot_dims && (rc = qreader_load(&g->vr, base + lr, g->err))) break;
+                rc = row_pairs(g, lr, base + lr, bucket);
+            }
         }
         if (rc) break;
         for (size_t i = 0; i < g->naggs && rc == 0; i++) {

@@ -13,11 +13,12 @@
 #include "segment/segid.h"
 
 /* Walks the rows of a in the clipped intervals that pass the filter, calling
- * fn(ctx, row, time) in storage order; fn returns false to stop. */
+ * fn(ctx, row, time) in storage order (the reverse of it when reverse is
+ * set); fn returns false to stop. */
 typedef bool (*row_fn)(void *ctx, size_t row, vrv_ms t);
 
-static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_partial *p, row_fn fn,
-                     void *ctx, vrv_error *err)
+static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_partial *p,
+                     bool reverse, row_fn fn, void *ctx, vrv_error *err)
 {
     vrv_interval ivs[64];
     vrv_interval *clip = q->nintervals <= 64 ? ivs : vrv_malloc(q->nintervals * sizeof *clip);
@@ -27,11 +28,13 @@ static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_p
     if (nclip && q->filter) rc = qfilter_rows(q->filter, q, a, &fbm, err);
     int64_t *tbuf = vrv_malloc(VRV_ADAPTER_BLOCK * sizeof *tbuf);
     bool go = true;
-    for (size_t k = 0; rc == 0 && go && k < nclip; k++) {
-        vrv_interval iv = clip[k];
-        for (size_t b = 0; go && b < vrv_adapter_nblocks(a); b++) {
-            if (b % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && b && (rc = qcheck(p, err)))
+    size_t nb = vrv_adapter_nblocks(a);
+    for (size_t kk = 0; rc == 0 && go && kk < nclip; kk++) {
+        vrv_interval iv = clip[reverse ? nclip - 1 - kk : kk];
+        for (size_t bb = 0; go && bb < nb; bb++) {
+            if (bb % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && bb && (rc = qcheck(p, err)))
                 break;
+            size_t b = reverse ? nb - 1 - bb : bb;
             size_t base = b * VRV_ADAPTER_BLOCK, n = vrv_adapter_block_rows(a, b);
             const int64_t *t = vrv_adapter_times(a, b, tbuf);
             if (!t) {
@@ -39,9 +42,12 @@ static int walk_rows(const vrv_query *q, const vrv_adapter *a, const vrv_query_p
                                    vrv_adapter_segment_id(a));
                 break;
             }
-            if (t[n - 1] < iv.start) continue;
-            if (t[0] >= iv.end) break;
-            for (size_t i = 0; go && i < n; i++) {
+            /* blocks are in time order: skip those before (after) the interval
+             * and stop at the first past (before) it */
+            if (reverse ? t[0] >= iv.end : t[n - 1] < iv.start) continue;
+            if (reverse ? t[n - 1] < iv.start : t[0] >= iv.end) break;
+            for (size_t ii = 0; go && ii < n; ii++) {
+                size_t i = reverse ? n - 1 - ii : ii;
                 if (t[i] < iv.start || t[i] >= iv.end) continue;
                 if (fbm && !roaring_bitmap_contains(fbm, (uint32_t)(base + i))) continue;
                 go = fn(ctx, base + i, t[i]);
@@ -117,6 +123,11 @@ int qengine_scan(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
         size_t w = (size_t)q->limit + (size_t)q->offset;
         if (already >= w) return 0;
         s.want = w - already;
+    } else if (q->limit >= 0) {
+        /* time ordered: the merged result needs at most limit + offset rows
+         * of each segment, its first ones (last ones, walking backwards,
+         * when descending) */
+        s.want = (size_t)q->limit + (size_t)q->offset;
     }
     qreader_init(&s.r, a, q);
     size_t nc = q->columns ? q->ncolumns : vrv_adapter_ncols(a) + q->nvcols;
@@ -148,7 +159,7 @@ int qengine_scan(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
         }
         s.cur.types[c] = tn ? vrv_arena_strdup(&p->arena, tn) : NULL;
     }
-    if (rc == 0) rc = walk_rows(q, a, p, scan_row, &s, err);
+    if (rc == 0) rc = walk_rows(q, a, p, q->order == VRV_SCAN_DESC, scan_row, &s, err);
     if (rc == 0) rc = s.rc;
     if (rc == 0) scan_flush(&s);
     vrv_vec_free(&s.vals);
@@ -165,14 +176,14 @@ typedef struct tb_ctx {
     bool any;
 } tb_ctx;
 
+/* Rows come in time order: the first one walked is the bound. */
 static bool tb_row(void *ctx, size_t row, vrv_ms t)
 {
     (void)row;
     tb_ctx *c = ctx;
-    if (!c->any || t < c->min) c->min = t;
-    if (!c->any || t > c->max) c->max = t;
+    c->min = c->max = t;
     c->any = true;
-    return true;
+    return false;
 }
 
 static json_t *meta_get(const vrv_adapter *a, const char *key)
@@ -335,11 +346,13 @@ int qengine_meta(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p,
         vrv_vec_push(&p->analyses, qsegment_analysis(q, a));
         return 0;
     }
-    tb_ctx c = {0};
-    int rc = walk_rows(q, a, p, tb_row, &c, err);
-    if (rc || !c.any) return rc;
-    if (!p->has_time || c.min < p->min_time) p->min_time = c.min;
-    if (!p->has_time || c.max > p->max_time) p->max_time = c.max;
+    /* the earliest matching row walking forwards, the latest walking back */
+    tb_ctx lo = {0}, hi = {0};
+    int rc = walk_rows(q, a, p, false, tb_row, &lo, err);
+    if (rc == 0 && lo.any) rc = walk_rows(q, a, p, true, tb_row, &hi, err);
+    if (rc || !lo.any) return rc;
+    if (!p->has_time || lo.min < p->min_time) p->min_time = lo.min;
+    if (!p->has_time || hi.max > p->max_time) p->max_time = hi.max;
     p->has_time = true;
     return 0;
 }
@@ -584,53 +597,80 @@ static bool search_match(search_ctx *s, vrv_str v)
     }
 }
 
+/* Druid's search hit order: the sort's comparator on the value, then the
+ * dimension name. */
+int qsearch_hit_cmp(const vrv_query *q, const qsearch_hit *a, const qsearch_hit *b)
+{
+    vrv_order o = q->search_sort == VRV_SS_ALPHANUMERIC ? VRV_ORDER_ALPHANUMERIC
+                  : q->search_sort == VRV_SS_STRLEN     ? VRV_ORDER_STRLEN
+                  : q->search_sort == VRV_SS_NUMERIC    ? VRV_ORDER_NUMERIC
+                                                        : VRV_ORDER_LEXICOGRAPHIC;
+    int r = vrv_strcmp(o, vrv_str_make(a->value, a->vlen), vrv_str_make(b->value, b->vlen));
+    if (r) return r;
+    return strcmp(a->dim, b->dim);
+}
+
+static int cmp_hit_ptr(const void *x, const void *y, void *ctx)
+{
+    return qsearch_hit_cmp(ctx, *(const qsearch_hit *const *)x, *(const qsearch_hit *const *)y);
+}
+
+/* As Druid's SearchQueryRunner: a segment answers one result stamped with
+ * its start, whatever the granularity (the broker puts it in that start's
+ * bucket): the hits of its matching rows in the sort's order, at most
+ * `limit` of them, possibly none. */
 int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *p, vrv_error *err)
 {
-    search_ctx s = {q, p, NULL, err};
-    if (q->search.kind == 3) {
-        s.re = vrv_regex_compile(q->search.pattern, strlen(q->search.pattern), err);
-        if (!s.re) return VRV_EINVAL;
-    }
-    bool all = q->gran.kind == VRV_GRAN_ALL;
-    /* the rows, with their times */
-    VRV_VEC(uint32_t) rows = {0};
-    VRV_VEC(vrv_ms) times = {0};
     vrv_interval ivbuf[64];
     vrv_interval *ivs = q->nintervals <= 64 ? ivbuf : vrv_malloc(q->nintervals * sizeof *ivs);
     size_t nclip = qclip_intervals(q, a, ivs);
+    if (nclip == 0) {
+        if (ivs != ivbuf) free(ivs);
+        return 0;
+    }
+    search_ctx s = {q, p, NULL, err};
+    if (q->search.kind == 3) {
+        s.re = vrv_regex_compile(q->search.pattern, strlen(q->search.pattern), err);
+        if (!s.re) {
+            if (ivs != ivbuf) free(ivs);
+            return VRV_EINVAL;
+        }
+    }
+    vrv_ms seg_start = vrv_adapter_interval(a).start;
+    vrv_ms t = q->gran.kind == VRV_GRAN_ALL ? 0 : vrv_gran_bucket_start(&q->gran, seg_start);
+    if (q->gran.kind == VRV_GRAN_ALL && (!p->has_stamp || seg_start < p->stamp)) p->stamp = seg_start;
+    if (q->gran.kind == VRV_GRAN_ALL) p->has_stamp = true;
+    /* the matching rows */
+    VRV_VEC(uint32_t) rows = {0};
     roaring_bitmap_t *fbm = NULL;
     int rc = 0;
-    if (nclip && q->filter) rc = qfilter_rows(q->filter, q, a, &fbm, err);
+    if (q->filter) rc = qfilter_rows(q->filter, q, a, &fbm, err);
     int64_t *tbuf = vrv_malloc(VRV_ADAPTER_BLOCK * sizeof *tbuf);
     for (size_t k = 0; rc == 0 && k < nclip; k++) {
-        vrv_ms st = ivs[k].start > vrv_adapter_min_time(a) ? ivs[k].start : vrv_adapter_min_time(a);
-        if (st < ivs[k].end && vrv_adapter_rows(a) && all) {
-            if (!p->has_stamp || st < p->stamp) p->stamp = st;
-            p->has_stamp = true;
-        }
         for (size_t b = 0; rc == 0 && b < vrv_adapter_nblocks(a); b++) {
             if (b % (VRV_QUERY_CHECK_ROWS / VRV_ADAPTER_BLOCK) == 0 && b && (rc = qcheck(p, err)))
                 break;
-            const int64_t *t = vrv_adapter_times(a, b, tbuf);
+            const int64_t *tm = vrv_adapter_times(a, b, tbuf);
             size_t n = vrv_adapter_block_rows(a, b), base = b * VRV_ADAPTER_BLOCK;
-            if (!t) {
+            if (!tm) {
                 rc = vrv_error_set(err, VRV_ECORRUPT, "segment [%s]: unreadable __time block %zu",
                                    vrv_adapter_segment_id(a), b);
                 break;
             }
-            if (t[n - 1] < ivs[k].start) continue;
-            if (t[0] >= ivs[k].end) break;
+            if (tm[n - 1] < ivs[k].start) continue;
+            if (tm[0] >= ivs[k].end) break;
             for (size_t i = 0; i < n; i++) {
-                if (t[i] < ivs[k].start || t[i] >= ivs[k].end) continue;
+                if (tm[i] < ivs[k].start || tm[i] >= ivs[k].end) continue;
                 if (fbm && !roaring_bitmap_contains(fbm, (uint32_t)(base + i))) continue;
                 vrv_vec_push(&rows, (uint32_t)(base + i));
-                vrv_vec_push(&times, all ? 0 : vrv_gran_bucket_start(&q->gran, t[i]));
             }
         }
     }
     free(tbuf);
     if (ivs != ivbuf) free(ivs);
     if (fbm) roaring_bitmap_free(fbm);
+    /* this segment's hits, counted apart and then cut to the limit */
+    vrv_query_partial *one = vrv_query_partial_new(q);
     size_t nd = q->search_dims ? q->nsearch_dims : vrv_adapter_ncols(a);
     for (size_t d = 0; rc == 0 && d < nd; d++) {
         const char *name;
@@ -653,23 +693,16 @@ int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *
             int64_t *cnt = vrv_calloc((size_t)c->ndict + 1, sizeof *cnt);
             vrv_mv_reader mv;
             vrv_mv_reader_init(&mv, a, (size_t)col);
-            size_t i = 0;
-            while (i < rows.n) {
-                size_t j = i;
-                while (j < rows.n && times.v[j] == times.v[i]) {
-                    size_t k;
-                    const uint32_t *ids = vrv_mv_row(&mv, rows.v[j], &k);
-                    for (size_t x = 0; x < k; x++)
-                        if (ids[x] <= c->ndict && m[ids[x]]) cnt[ids[x]]++;
-                    j++;
-                }
-                for (uint32_t id = 1; id <= c->ndict; id++) {
-                    if (!cnt[id]) continue;
-                    vrv_str v = vrv_adapter_dict_get(a, (size_t)col, id);
-                    qpartial_add_hit(p, times.v[i], name, v.p ? v.p : "", v.n, cnt[id]);
-                    cnt[id] = 0;
-                }
-                i = j;
+            for (size_t j = 0; j < rows.n; j++) {
+                size_t k;
+                const uint32_t *ids = vrv_mv_row(&mv, rows.v[j], &k);
+                for (size_t x = 0; x < k; x++)
+                    if (ids[x] <= c->ndict && m[ids[x]]) cnt[ids[x]]++;
+            }
+            for (uint32_t id = 1; id <= c->ndict; id++) {
+                if (!cnt[id]) continue;
+                vrv_str v = vrv_adapter_dict_get(a, (size_t)col, id);
+                qpartial_add_hit(one, t, name, v.p ? v.p : "", v.n, cnt[id]);
             }
             vrv_mv_reader_free(&mv);
             free(cnt);
@@ -684,14 +717,24 @@ int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *
                 vrv_buf_reset(&b);
                 if (!vrv_value_append_string(&v, &b)) continue;
                 vrv_str str = vrv_str_make(b.data, b.len);
-                if (search_match(&s, str)) qpartial_add_hit(p, times.v[i], name, b.data, b.len, 1);
+                if (search_match(&s, str)) qpartial_add_hit(one, t, name, b.data, b.len, 1);
             }
             vrv_buf_free(&b);
             qreader_free(&r);
         }
     }
+    if (rc == 0) {
+        size_t n = one->hits.n;
+        const qsearch_hit **v = vrv_malloc((n ? n : 1) * sizeof *v);
+        for (size_t i = 0; i < n; i++) v[i] = &one->hits.v[i];
+        qsort_r(v, n, sizeof *v, cmp_hit_ptr, (void *)q);
+        if ((int64_t)n > q->limit) n = (size_t)q->limit;
+        qpartial_add_hit(p, t, NULL, NULL, 0, 0); /* the segment's result, even without hits */
+        for (size_t i = 0; i < n; i++) qpartial_add_hit(p, t, v[i]->dim, v[i]->value, v[i]->vlen, v[i]->count);
+        free(v);
+    }
+    vrv_query_partial_free(one);
     vrv_vec_free(&rows);
-    vrv_vec_free(&times);
     vrv_regex_free(s.re);
     return rc;
 }

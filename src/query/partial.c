@@ -153,8 +153,12 @@ void qpartial_add_hit(vrv_query_partial *p, vrv_ms t, const char *dim, const cha
 {
     vrv_buf key = VRV_BUF_INIT;
     vrv_buf_append(&key, &t, 8);
-    vrv_buf_append(&key, dim, strlen(dim) + 1);
-    vrv_buf_append(&key, val, vlen);
+    if (dim) {
+        vrv_buf_append(&key, dim, strlen(dim) + 1);
+        vrv_buf_append(&key, val, vlen);
+    } else {
+        vrv_buf_putc(&key, '\xff'); /* no dimension name holds this byte alone */
+    }
     bool ins;
     uint64_t *slot = vrv_map_put(&p->hit_index, key.data, key.len, &ins);
     vrv_buf_free(&key);
@@ -162,8 +166,8 @@ void qpartial_add_hit(vrv_query_partial *p, vrv_ms t, const char *dim, const cha
         p->hits.v[*slot - 1].count += count;
         return;
     }
-    qsearch_hit h = {t, vrv_arena_strdup(&p->arena, dim), vrv_arena_strndup(&p->arena, val, vlen),
-                     vlen, count};
+    qsearch_hit h = {t, dim ? vrv_arena_strdup(&p->arena, dim) : NULL,
+                     dim ? vrv_arena_strndup(&p->arena, val, vlen) : NULL, vlen, count};
     vrv_vec_push(&p->hits, h);
     *slot = p->hits.n;
 }
@@ -178,13 +182,13 @@ int vrv_query_merge(vrv_query_partial *dst, vrv_query_partial *src, vrv_error *e
         vrv_vec_push(&dst->segs, sp);
     }
     src->segs.n = 0;
+    if (src->has_stamp) {
+        bool later = q->descending;
+        if (!dst->has_stamp || (later ? src->stamp > dst->stamp : src->stamp < dst->stamp))
+            dst->stamp = src->stamp;
+        dst->has_stamp = true;
+    }
     if (grouped(q)) {
-        if (src->has_stamp) {
-            bool later = q->descending;
-            if (!dst->has_stamp || (later ? src->stamp > dst->stamp : src->stamp < dst->stamp))
-                dst->stamp = src->stamp;
-            dst->has_stamp = true;
-        }
         for (size_t g = 0; g < src->groups.n; g++) {
             qgroup *sg = &src->groups.v[g];
             bool created;
@@ -276,8 +280,8 @@ static void write_partial(vrv_jw *wp, const vrv_query_partial *p)
         }
         vrv_jw_end_array(&w);
     }
+    if (p->has_stamp) vrv_jw_kv_long(&w, "stamp", p->stamp);
     if (grouped(q)) {
-        if (p->has_stamp) vrv_jw_kv_long(&w, "stamp", p->stamp);
         vrv_jw_key(&w, "groups");
         vrv_jw_begin_array(&w);
         for (size_t g = 0; g < p->groups.n; g++) {
@@ -353,8 +357,13 @@ static void write_partial(vrv_jw *wp, const vrv_query_partial *p)
             const qsearch_hit *h = &p->hits.v[i];
             vrv_jw_begin_array(&w);
             vrv_jw_long(&w, h->t);
-            vrv_jw_string(&w, h->dim);
-            vrv_jw_stringn(&w, h->value, h->vlen);
+            if (h->dim) {
+                vrv_jw_string(&w, h->dim);
+                vrv_jw_stringn(&w, h->value, h->vlen);
+            } else {
+                vrv_jw_null(&w);
+                vrv_jw_null(&w);
+            }
             vrv_jw_long(&w, h->count);
             vrv_jw_end_array(&w);
         }
@@ -552,6 +561,14 @@ static int read_partial(const vrv_query *q, const json_t *j, int depth, vrv_quer
         const json_t *h = json_array_get(hits, i);
         const char *dim = json_string_value(json_array_get(h, 1));
         const json_t *val = json_array_get(h, 2);
+        if (!json_is_integer(json_array_get(h, 0))) {
+            rc = vrv_error_set(err, VRV_EINVAL, "partial result: hits[%zu]: malformed", i);
+            break;
+        }
+        if (json_is_null(json_array_get(h, 1)) && json_is_null(val)) {
+            qpartial_add_hit(p, json_integer_value(json_array_get(h, 0)), NULL, NULL, 0, 0);
+            continue;
+        }
         if (!dim || !json_is_string(val)) {
             rc = vrv_error_set(err, VRV_EINVAL, "partial result: hits[%zu]: malformed", i);
             break;

@@ -91,7 +91,7 @@ typedef struct qbatch {
 
 typedef struct qsearch_hit {
     vrv_ms t;           /* bucket start; 0 for granularity all */
-    char *dim, *value;  /* arena */
+    char *dim, *value;  /* arena; dim NULL: only marks that a segment answered for t */
     size_t vlen;
     int64_t count;
 } qsearch_hit;
@@ -141,7 +141,8 @@ void qpartial_key(const vrv_query_partial *p, vrv_ms t, const vrv_value *dims, v
 /* The group for (t, dims), created with initialised states when new; dims are
  * copied into the partial's arena. */
 size_t qpartial_group(vrv_query_partial *p, vrv_ms t, const vrv_value *dims, bool *created);
-/* Adds count to the search hit (t, dim, value). */
+/* Adds count to the search hit (t, dim, value); dim NULL adds the marker
+ * of bucket t (a segment's result without hits still makes a result row). */
 void qpartial_add_hit(vrv_query_partial *p, vrv_ms t, const char *dim, const char *val, size_t vlen,
                       int64_t count);
 /* Copies a value's strings/arrays into arena. */
@@ -155,6 +156,8 @@ int qengine_meta(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *ou
 int qengine_search(const vrv_query *q, const vrv_adapter *a, vrv_query_partial *out,
                    vrv_error *err);
 json_t *qsegment_analysis(const vrv_query *q, const vrv_adapter *a);
+/* Druid's order of search hits (the sort on values, then dimension names). */
+int qsearch_hit_cmp(const vrv_query *q, const qsearch_hit *a, const qsearch_hit *b);
 json_t *qmerge_analyses(const vrv_query *q, json_t *const *v, size_t n);
 
 /* Time ranges of a on which the query runs (query intervals clipped to the

@@ -888,15 +888,9 @@ static int render_scan(const vrv_query *q, const vrv_query_partial *p, vrv_jw *w
 static int cmp_hit(const void *x, const void *y, void *ctx)
 {
     const qsearch_hit *a = *(const qsearch_hit *const *)x, *b = *(const qsearch_hit *const *)y;
-    const vrv_query *q = ctx;
     if (a->t != b->t) return a->t < b->t ? -1 : 1;
-    vrv_order o = q->search_sort == VRV_SS_ALPHANUMERIC ? VRV_ORDER_ALPHANUMERIC
-                  : q->search_sort == VRV_SS_STRLEN     ? VRV_ORDER_STRLEN
-                  : q->search_sort == VRV_SS_NUMERIC    ? VRV_ORDER_NUMERIC
-                                                        : VRV_ORDER_LEXICOGRAPHIC;
-    int r = vrv_strcmp(o, vrv_str_make(a->value, a->vlen), vrv_str_make(b->value, b->vlen));
-    if (r) return r;
-    return strcmp(a->dim, b->dim);
+    if (!a->dim || !b->dim) return !b->dim - !a->dim; /* a bucket's marker first */
+    return qsearch_hit_cmp(ctx, a, b);
 }
 
 static int render_search(const vrv_query *q, const vrv_query_partial *p, vrv_jw *w)
@@ -917,7 +911,7 @@ static int render_search(const vrv_query *q, const vrv_query_partial *p, vrv_jw 
         vrv_jw_begin_array(w);
         int64_t k = 0;
         while (i < n && v[i]->t == t) {
-            if (k++ < q->limit) {
+            if (v[i]->dim && k++ < q->limit) {
                 vrv_jw_begin_object(w);
                 vrv_jw_kv_string(w, "dimension", v[i]->dim);
                 vrv_jw_key(w, "value");

@@ -101,6 +101,32 @@ TEST(distinct_sketches_empty_values)
     vrv_agg_spec_free(s);
 }
 
+/* "" is a value for hyperUnique and cardinality (Druid hashes it), none
+ * for thetaSketch and HLLSketchBuild (DataSketches ignores empty input). */
+TEST(distinct_sketches_empty_string)
+{
+    static const struct {
+        const char *spec;
+        const char *want;
+    } cases[] = {
+        {"{\"type\":\"hyperUnique\",\"name\":\"u\",\"fieldName\":\"x\"}", "2.0"},
+        {"{\"type\":\"thetaSketch\",\"name\":\"u\",\"fieldName\":\"x\"}", "1.0"},
+        {"{\"type\":\"HLLSketchBuild\",\"name\":\"u\",\"fieldName\":\"x\"}", "1.0"},
+    };
+    for (size_t k = 0; k < VRV_ARRAY_LEN(cases); k++) {
+        vrv_agg_spec *s = tspec(cases[k].spec);
+        tstate st;
+        vrv_agg_init(s, st.b);
+        vrv_value e = vrv_string("", 0), a = vrv_string("a", 1);
+        vrv_agg_add(s, st.b, &e, 0);
+        vrv_agg_add(s, st.b, &a, 0);
+        vrv_agg_add(s, st.b, &e, 0);
+        CHECK_VAL(vrv_agg_finalize(s, st.b, NULL), VRV_V_DOUBLE, cases[k].want);
+        vrv_agg_destroy(s, st.b);
+        vrv_agg_spec_free(s);
+    }
+}
+
 /* 1,000,000 distinct values: within the documented bounds (about three
  * standard errors): hyperUnique 0.81% -> 3%, theta 0.78% -> 3%,
  * HLLSketch lgK 12 1.6% -> 5%. */

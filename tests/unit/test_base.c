@@ -152,6 +152,21 @@ TEST(java_double_format)
     CHECK_STR(out, "-9223372036854775808");
     vrv_fmt_long(0, out);
     CHECK_STR(out, "0");
+    vrv_fmt_long(INT64_MAX, out);
+    CHECK_STR(out, "9223372036854775807");
+    /* every digit count, at its boundaries and between, against printf */
+    int64_t p10 = 1;
+    for (int d = 0; d < 19; d++) {
+        if (d) p10 *= 10;
+        int64_t vs[] = {p10, p10 - 1, p10 + 1, p10 * 3 + 7, -p10, -(p10 - 1), -(p10 * 5 + 3)};
+        for (size_t k = 0; k < sizeof vs / sizeof *vs; k++) {
+            char want[32];
+            size_t n = vrv_fmt_long(vs[k], out);
+            snprintf(want, sizeof want, "%lld", (long long)vs[k]);
+            CHECK_STR(out, want);
+            CHECK_INT((long)n, (long)strlen(want));
+        }
+    }
 }
 
 TEST(value_conversions)

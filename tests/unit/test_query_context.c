@@ -206,7 +206,7 @@ TEST(a_check_interrupts_the_run)
         "{\"queryType\":\"scan\",\"dataSource\":\"big\",\"intervals\":[\"2021/2022\"],"
         "\"columns\":[\"x\"]}",
         "{\"queryType\":\"timeBoundary\",\"dataSource\":\"big\",\"filter\":{\"type\":\"range\","
-        "\"column\":\"x\",\"matchValueType\":\"LONG\",\"lower\":5}}",
+        "\"column\":\"x\",\"matchValueType\":\"LONG\",\"lower\":200000}}",
         "{\"queryType\":\"search\",\"dataSource\":\"big\",\"intervals\":[\"2021/2022\"],"
         "\"searchDimensions\":[\"x\"],\"query\":{\"type\":\"contains\",\"value\":\"77777\"}}",
         "{\"queryType\":\"groupBy\",\"dataSource\":{\"type\":\"join\",\"left\":\"big\",\"right\":"

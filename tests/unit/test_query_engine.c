@@ -184,3 +184,31 @@ TEST(topn_multi_value_dense)
               "{\"tags\":\"t1\",\"n\":2,\"added\":30},{\"tags\":\"t2\",\"n\":2,\"added\":15},"
               "{\"tags\":\"t3\",\"n\":2,\"added\":12}]}]");
 }
+
+TEST(scan_time_ordered_with_limit)
+{
+    setup();
+    /* each segment contributes only its last (first) limit + offset rows */
+    QT_EXPECT("{\"queryType\":\"scan\",\"dataSource\":\"wiki\",\"intervals\":[\"2021-03-04/"
+              "2021-03-06\"],\"columns\":[\"__time\",\"page\"],\"order\":\"descending\",\"limit\":3,"
+              "\"offset\":1,\"resultFormat\":\"compactedList\"}",
+              g_ads, 2,
+              "[{\"segmentId\":null,\"columns\":[\"__time\",\"page\"],\"events\":[[1614906000000,"
+              "\"A\"],[1614902399000,\"C\"],[1614841200000,\"A\"]],\"rowSignature\":[{\"name\":"
+              "\"__time\",\"type\":\"LONG\"},{\"name\":\"page\",\"type\":\"STRING\"}]}]");
+    QT_EXPECT("{\"queryType\":\"scan\",\"dataSource\":\"wiki\",\"intervals\":[\"2021-03-04T05:10/"
+              "2021-03-06\"],\"columns\":[\"__time\",\"page\"],\"order\":\"ascending\",\"limit\":2,"
+              "\"filter\":{\"type\":\"not\",\"field\":{\"type\":\"selector\",\"dimension\":\"page\","
+              "\"value\":\"A\"}},\"resultFormat\":\"compactedList\"}",
+              g_ads, 2,
+              "[{\"segmentId\":null,\"columns\":[\"__time\",\"page\"],\"events\":[[1614835800000,"
+              "\"B\"],[1614902399000,\"C\"]],\"rowSignature\":[{\"name\":\"__time\",\"type\":"
+              "\"LONG\"},{\"name\":\"page\",\"type\":\"STRING\"}]}]");
+    /* timeBoundary walks in from both ends */
+    QT_EXPECT("{\"queryType\":\"timeBoundary\",\"dataSource\":\"wiki\",\"intervals\":[\"2021-03-04T06/"
+              "2021-03-05T01:30\"],\"filter\":{\"type\":\"not\",\"field\":{\"type\":\"selector\","
+              "\"dimension\":\"page\",\"value\":\"C\"}}}",
+              g_ads, 2,
+              "[{\"timestamp\":\"2021-03-04T07:00:00.000Z\",\"result\":{\"minTime\":"
+              "\"2021-03-04T07:00:00.000Z\",\"maxTime\":\"2021-03-05T01:00:00.000Z\"}}]");
+}

@@ -205,9 +205,64 @@ TEST(search)
               "[\"2021-03-04/2021-03-06\"],\"searchDimensions\":[\"tags\",\"page\"],\"query\":"
               "{\"type\":\"insensitive_contains\",\"value\":\"T\"}}",
               g_ads, 2,
-              "[{\"timestamp\":\"2021-03-04T05:06:07.000Z\",\"result\":[{\"dimension\":\"tags\","
+              "[{\"timestamp\":\"2021-03-04T00:00:00.000Z\",\"result\":[{\"dimension\":\"tags\","
               "\"value\":\"t1\",\"count\":2},{\"dimension\":\"tags\",\"value\":\"t2\",\"count\":2},"
               "{\"dimension\":\"tags\",\"value\":\"t3\",\"count\":2}]}]");
+}
+
+/* Druid's SearchQueryRunner: each segment answers one result stamped with
+ * its start (the broker buckets it), cut to the limit before the merge; a
+ * segment without hits still answers. */
+TEST(search_per_segment_results)
+{
+    setup();
+#define SEARCH(extra) "{\"queryType\":\"search\",\"dataSource\":\"wiki\",\"intervals\":" \
+    "[\"2021-03-04/2021-03-06\"],\"searchDimensions\":[\"page\",\"user\"]," extra "}"
+    /* hour granularity: the hits of a segment sit in its start's bucket */
+    QT_EXPECT(SEARCH("\"granularity\":\"hour\",\"query\":{\"type\":\"contains\",\"value\":\"u\"}"),
+              g_ads, 2,
+              "[{\"timestamp\":\"2021-03-04T00:00:00.000Z\",\"result\":[{\"dimension\":\"user\","
+              "\"value\":\"u1\",\"count\":1},{\"dimension\":\"user\",\"value\":\"u2\",\"count\":1}]},"
+              "{\"timestamp\":\"2021-03-05T00:00:00.000Z\",\"result\":[{\"dimension\":\"user\","
+              "\"value\":\"u1\",\"count\":1},{\"dimension\":\"user\",\"value\":\"u3\",\"count\":1}]}]");
+    /* limit 1 per segment: u1 of each, merged */
+    QT_EXPECT(SEARCH("\"limit\":1,\"query\":{\"type\":\"contains\",\"value\":\"u\"}"), g_ads, 2,
+              "[{\"timestamp\":\"2021-03-04T00:00:00.000Z\",\"result\":[{\"dimension\":\"user\","
+              "\"value\":\"u1\",\"count\":2}]}]");
+    /* strlen order, then the dimension name */
+    QT_EXPECT(SEARCH("\"sort\":{\"type\":\"strlen\"},\"query\":{\"type\":\"regex\",\"pattern\":\"^[AB]|2$\"}"),
+              g_ads, 2,
+              "[{\"timestamp\":\"2021-03-04T00:00:00.000Z\",\"result\":[{\"dimension\":\"page\","
+              "\"value\":\"A\",\"count\":3},{\"dimension\":\"page\",\"value\":\"B\",\"count\":2},"
+              "{\"dimension\":\"user\",\"value\":\"u2\",\"count\":1}]}]");
+    /* no hits: each queried segment still answers, with an empty list */
+    QT_EXPECT(SEARCH("\"granularity\":\"day\",\"query\":{\"type\":\"contains\",\"value\":\"zz\"}"),
+              g_ads, 2,
+              "[{\"timestamp\":\"2021-03-04T00:00:00.000Z\",\"result\":[]},"
+              "{\"timestamp\":\"2021-03-05T00:00:00.000Z\",\"result\":[]}]");
+    QT_EXPECT("{\"queryType\":\"search\",\"dataSource\":\"wiki\",\"intervals\":[\"2020/2021\"],"
+              "\"query\":{\"type\":\"contains\",\"value\":\"u\"}}",
+              g_ads, 2, "[]");
+    /* the partial carries the stamp and the markers across servers */
+    vrv_query *q = NULL;
+    vrv_query_error qe;
+    const char *text = SEARCH("\"granularity\":\"day\",\"query\":{\"type\":\"contains\",\"value\":\"zz\"}");
+    CHECK_INT(vrv_query_parse(text, strlen(text), &q, &qe), 0);
+    vrv_query_partial *p, *back, *all = vrv_query_partial_new(q);
+    vrv_error err;
+    CHECK_INT(vrv_query_run(q, g_ads, 2, &p, &err), 0);
+    vrv_buf wire = VRV_BUF_INIT, out = VRV_BUF_INIT;
+    vrv_query_partial_to_json(p, &wire);
+    vrv_query_partial_free(p);
+    CHECK_INT(vrv_query_partial_from_json(q, wire.data, wire.len, &back, &err), 0);
+    CHECK_INT(vrv_query_merge(all, back, &err), 0);
+    CHECK_INT(vrv_query_render(q, all, 0, &out, &err), 0);
+    CHECK_STR(out.data, "[{\"timestamp\":\"2021-03-04T00:00:00.000Z\",\"result\":[]},"
+                        "{\"timestamp\":\"2021-03-05T00:00:00.000Z\",\"result\":[]}]");
+    vrv_buf_free(&wire);
+    vrv_buf_free(&out);
+    vrv_query_partial_free(all);
+    vrv_query_free(q);
 }
 
 TEST(segment_metadata)
