@@ -18,6 +18,7 @@
 #include "segment/timeline.h"
 #include "server/broker.h"
 #include "server/http_route.h"
+#include "overlord/supervisor.h"
 #include "server/node_int.h"
 #include "sql/sql.h"
 
@@ -182,6 +183,32 @@ static json_t *tasks_rows(vrv_node *n)
     return rows;
 }
 
+/* Druid's ?system supervisor statuses as sys.supervisors rows. */
+static json_t *supervisors_rows(vrv_node *n)
+{
+    json_t *rows = json_array();
+    if (!n->sup) return rows;
+    json_t *list = vrv_sup_list(n->sup, VRV_SUP_LIST_SYSTEM);
+    size_t i;
+    json_t *s;
+    json_array_foreach(list, i, s)
+    {
+        json_t *row = json_object();
+        json_object_set(row, "supervisor_id", json_object_get(s, "id"));
+        json_object_set(row, "datasource", json_object_get(s, "dataSource"));
+        json_object_set(row, "state", json_object_get(s, "state"));
+        json_object_set(row, "detailed_state", json_object_get(s, "detailedState"));
+        json_object_set_new(row, "healthy", json_integer(json_is_true(json_object_get(s, "healthy"))));
+        json_object_set(row, "type", json_object_get(s, "type"));
+        json_object_set(row, "source", json_object_get(s, "source"));
+        json_object_set_new(row, "suspended", json_integer(json_is_true(json_object_get(s, "suspended"))));
+        json_object_set(row, "spec", json_object_get(s, "specString"));
+        json_array_append_new(rows, row);
+    }
+    json_decref(list);
+    return rows;
+}
+
 static json_t *env_sys_rows(void *ctx, const char *table)
 {
     vrv_node *n = ctx;
@@ -189,7 +216,8 @@ static json_t *env_sys_rows(void *ctx, const char *table)
     if (!strcmp(table, "server_segments")) return segments_rows(n, true);
     if (!strcmp(table, "servers")) return servers_rows(n);
     if (!strcmp(table, "tasks")) return tasks_rows(n);
-    return json_array(); /* supervisors: none run on this node */
+    if (!strcmp(table, "supervisors")) return supervisors_rows(n);
+    return json_array();
 }
 
 /* ---- POST /druid/v2/sql -------------------------------------------------------------------- */

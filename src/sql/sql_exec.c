@@ -625,7 +625,7 @@ static int explain_one(sql_ctx *c, const sql_query *q, vrv_jw *w)
         vrv_jw_end_array(w);
         vrv_jw_key(w, "columnMappings");
         vrv_jw_begin_array(w);
-        for (size_t i = 0; i < p.nfields; i++) {
+        for (size_t i = 0; i < p.nvisible; i++) {
             vrv_jw_begin_object(w);
             vrv_jw_kv_string(w, "queryColumn", p.fields[i].native);
             vrv_jw_kv_string(w, "outputColumn", p.fields[i].name);
@@ -664,7 +664,7 @@ static int explain(sql_ctx *c, const sql_query *q, vrv_sql_result **out)
     vrv_jw rw;
     vrv_jw_init(&rw, &res, 0);
     vrv_jw_begin_array(&rw);
-    qsort(c->resources.v, c->resources.n, sizeof *c->resources.v, cmp_cstr);
+    if (c->resources.n > 1) qsort(c->resources.v, c->resources.n, sizeof *c->resources.v, cmp_cstr);
     for (size_t i = 0; i < c->resources.n; i++) {
         vrv_jw_begin_object(&rw);
         vrv_jw_kv_string(&rw, "name", c->resources.v[i]);

@@ -31,6 +31,7 @@ typedef struct nq {
     const sql_block *b;
     json_t *vcols;           /* [{"type":"expression",...}] */
     int nv;
+    const char *vprefix;     /* "v", or "_v"... when an input column is named v<digits> */
     json_t *postaggs;
     int np;
     const char **key_names;  /* per key */
@@ -100,7 +101,7 @@ static const char *vcol(nq *q, const rex *r, int *rc)
             !strcmp(json_string_value(json_object_get(v, "outputType")), type))
             return json_string_value(json_object_get(v, "name"));
     }
-    const char *name = vrv_arena_printf(q->c->arena, "v%d", q->nv++);
+    const char *name = vrv_arena_printf(q->c->arena, "%s%d", q->vprefix, q->nv++);
     json_array_append_new(q->vcols, json_pack("{s:s, s:s, s:s, s:s}", "type", "expression", "name",
                                               name, "expression", text, "outputType", type));
     return name;
@@ -762,7 +763,8 @@ static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
         if (rc) break;
         const char *sn = vrv_arena_printf(c->arena, "%s:sum", name);
         const char *cn = vrv_arena_printf(c->arena, "%s:count", name);
-        sql_type st = sql_type_is_integer(x->type) ? T(ST_BIGINT, true) : x->type.id == ST_FLOAT ? T(ST_FLOAT, true) : T(ST_DOUBLE, true);
+        /* a 64-bit sum whatever the input, as Druid's AvgSqlAggregator */
+        sql_type st = sql_type_is_integer(x->type) ? T(ST_BIGINT, true) : T(ST_DOUBLE, true);
         json_t *sum = json_pack("{s:s, s:s, s:s}", "type", typed_agg("Sum", st), "name", sn, "fieldName", col);
         json_t *cnt = json_pack("{s:s, s:s}", "type", "count", "name", cn);
         json_t *cf = flt ? json_deep_copy(flt) : NULL;
@@ -1244,6 +1246,28 @@ static int plan_aggregate(nq *q, sql_plan *out)
             qj = json_pack("{s:s, s:o, s:o}", "queryType", "timeseries", "dataSource", ds, "intervals", intervals);
             ds = intervals = NULL;
             if (descending) json_object_set_new(qj, "descending", json_true());
+            /* the time key is the granularity: its virtual column goes unless
+             * the filter or an aggregator reads it (Druid's
+             * getVirtualColumns(false)) */
+            if (b->nkeys == 1) {
+                const char *kv = json_string_value(json_object_get(json_array_get(dims, 0), "dimension"));
+                char *used = NULL;
+                json_t *uses = json_pack("[O, O]", aggs, filter ? filter : json_null());
+                used = json_dumps(uses, JSON_COMPACT);
+                json_decref(uses);
+                char quoted[128];
+                snprintf(quoted, sizeof quoted, "\"%s\"", kv ? kv : "");
+                size_t vi;
+                json_t *vc;
+                json_array_foreach(q->vcols, vi, vc)
+                {
+                    if (kv && !strcmp(json_string_value(json_object_get(vc, "name")), kv) && !strstr(used, quoted)) {
+                        json_array_remove(q->vcols, vi);
+                        break;
+                    }
+                }
+                free(used);
+            }
             if (json_array_size(q->vcols)) json_object_set(qj, "virtualColumns", q->vcols);
             set_if(qj, "filter", filter);
             filter = NULL;
@@ -1430,10 +1454,30 @@ static int plan_scan(nq *q, sql_plan *out)
     return 0;
 }
 
+/* A prefix p such that no input column is p followed by digits (Druid's
+ * Calcites.findUnusedPrefixForDigits), so virtual columns shadow nothing. */
+static const char *unused_prefix(sql_ctx *c, const sql_sig *phys, const char *base)
+{
+    const char *p = base;
+    for (;;) {
+        size_t n = strlen(p);
+        bool clash = false;
+        for (size_t i = 0; i < phys->n && !clash; i++) {
+            const char *name = phys->v[i].native;
+            if (strncmp(name, p, n) != 0 || !name[n]) continue;
+            clash = true;
+            for (const char *d = name + n; *d && clash; d++) clash = *d >= '0' && *d <= '9';
+        }
+        if (!clash) return p;
+        p = vrv_arena_printf(c->arena, "_%s", p);
+    }
+}
+
 int sql_plan_block(sql_ctx *c, const sql_block *b, sql_plan *out)
 {
     memset(out, 0, sizeof *out);
     nq q = {.c = c, .b = b, .vcols = json_array(), .postaggs = json_array()};
+    q.vprefix = unused_prefix(c, &b->src.phys, "v");
     int rc = b->aggregate ? plan_aggregate(&q, out) : plan_scan(&q, out);
     json_decref(q.vcols);
     json_decref(q.postaggs);

@@ -294,3 +294,83 @@ TEST(errors)
               "\"INTERVAL\", \"TIMESTAMP\", \"?\"]");
     st_free(&e);
 }
+
+TEST(formats)
+{
+    st_env e;
+    st_init(&e);
+    const char *q = "SELECT 1 AS a, 'x,\"y\"' AS b, CAST(NULL AS VARCHAR) AS c, 2.5 AS d, TRUE AS e";
+    char *r = st_query(&e, q, NULL, VRV_SQL_FORMAT_OBJECT, 0);
+    CHECK_STR(r, "[{\"a\":1,\"b\":\"x,\\\"y\\\"\",\"c\":null,\"d\":2.5,\"e\":true}]\n");
+    free(r);
+    r = st_query(&e, q, NULL, VRV_SQL_FORMAT_ARRAY, VRV_SQL_HEADER | VRV_SQL_TYPES_HEADER | VRV_SQL_SQL_TYPES_HEADER);
+    CHECK_STR(r, "[[\"a\",\"b\",\"c\",\"d\",\"e\"],[\"LONG\",\"STRING\",\"STRING\",\"DOUBLE\",\"LONG\"],"
+                 "[\"INTEGER\",\"CHAR\",\"VARCHAR\",\"DECIMAL\",\"BOOLEAN\"],[1,\"x,\\\"y\\\"\",null,2.5,true]]\n");
+    free(r);
+    r = st_query(&e, q, NULL, VRV_SQL_FORMAT_CSV, VRV_SQL_HEADER);
+    CHECK_STR(r, "a,b,c,d,e\n1,\"x,\"\"y\"\"\",,2.5,true\n\n");
+    free(r);
+    r = st_query(&e, q, NULL, VRV_SQL_FORMAT_OBJECT_LINES, VRV_SQL_HEADER | VRV_SQL_TYPES_HEADER);
+    CHECK_STR(r, "{\"a\":{\"type\":\"LONG\"},\"b\":{\"type\":\"STRING\"},\"c\":{\"type\":\"STRING\"},"
+                 "\"d\":{\"type\":\"DOUBLE\"},\"e\":{\"type\":\"LONG\"}}\n"
+                 "{\"a\":1,\"b\":\"x,\\\"y\\\"\",\"c\":null,\"d\":2.5,\"e\":true}\n\n");
+    free(r);
+    r = st_query(&e, q, NULL, VRV_SQL_FORMAT_ARRAY_LINES, 0);
+    CHECK_STR(r, "[1,\"x,\\\"y\\\"\",null,2.5,true]\n\n");
+    free(r);
+    /* a one-column row of an empty field is written "" so it is not a blank line */
+    r = st_query(&e, "SELECT '' AS s", NULL, VRV_SQL_FORMAT_CSV, 0);
+    CHECK_STR(r, "\"\"\n\n");
+    free(r);
+    r = st_query(&e, "SELECT page FROM wiki WHERE 1 = 0", NULL, VRV_SQL_FORMAT_ARRAY_LINES, 0);
+    CHECK_STR(r, "\n\n");
+    free(r);
+    r = st_query(&e, "SELECT page FROM wiki WHERE 1 = 0", NULL, VRV_SQL_FORMAT_OBJECT, 0);
+    CHECK_STR(r, "[]\n");
+    free(r);
+    /* doubles keep a fraction, floats print at float precision, NaN is a string */
+    r = st_query(&e, "SELECT SUM(delta), SUM(ratio), CAST(SUM(added) AS DOUBLE), 0.0 / 0 FROM wiki", NULL,
+                 VRV_SQL_FORMAT_ARRAY, 0);
+    CHECK_STR(r, "[[17.25,5.0,73.0,\"NaN\"]]\n");
+    free(r);
+    r = st_query(&e, "SELECT SUM(delta), SUM(ratio), 0.0 / 0 FROM wiki", NULL, VRV_SQL_FORMAT_CSV, 0);
+    CHECK_STR(r, "17.25,5.0,NaN\n\n");
+    free(r);
+    vrv_sql_format f;
+    CHECK(vrv_sql_format_parse("ObjectLines", &f) && f == VRV_SQL_FORMAT_OBJECT_LINES);
+    CHECK(vrv_sql_format_parse("CSV", &f) && f == VRV_SQL_FORMAT_CSV);
+    CHECK(!vrv_sql_format_parse("xml", &f));
+    st_free(&e);
+}
+
+TEST(parameters)
+{
+    st_env e;
+    st_init(&e);
+    vrv_sql_env env = st_sql_env(&e);
+    json_t *params = json_loads("[{\"type\":\"VARCHAR\",\"value\":\"#en\"},{\"type\":\"BIGINT\",\"value\":5},"
+                                "{\"type\":\"TIMESTAMP\",\"value\":\"2021-03-05 00:00:00\"}]",
+                                0, NULL);
+    const char *sql = "SELECT COUNT(*) FROM wiki WHERE channel = ? AND added > ? AND __time < ?";
+    vrv_sql_result *r = NULL;
+    vrv_sql_error err;
+    CHECK_INT(vrv_sql_execute(&env, sql, strlen(sql), NULL, params, &r, &err), 0);
+    if (r) {
+        CHECK_INT(vrv_sql_result_row(r, 0)[0].u.l, 2);
+        vrv_sql_result_free(r);
+    }
+    json_decref(params);
+    /* a placeholder without a value */
+    sql = "SELECT ? + 1";
+    CHECK(vrv_sql_execute(&env, sql, strlen(sql), NULL, NULL, &r, &err) != 0);
+    CHECK_STR(err.err.msg, "No value bound for parameter (position [1])");
+    /* SET statements override the context */
+    char *s = st_query(&e, "SET sqlTimeZone = 'Asia/Kolkata'; SET sqlQueryId = 'x'; SELECT TIMESTAMP '2021-03-04 05:30:00'",
+                       NULL, VRV_SQL_FORMAT_ARRAY, 0);
+    CHECK_STR(s, "[[\"2021-03-04T05:30:00.000+05:30\"]]\n");
+    free(s);
+    s = st_query(&e, "SELECT 1", "{\"sqlTimeZone\":\"Nowhere/Land\"}", VRV_SQL_FORMAT_ARRAY, 0);
+    CHECK_STR(s, "ERROR 5: Query context parse failed: sqlTimeZone: unknown time zone \"Nowhere/Land\"");
+    free(s);
+    st_free(&e);
+}
