@@ -229,7 +229,8 @@ int vrv_cmd_quickstart(int argc, char **argv)
     const char *log_level = "info";
     long port = 8888;
     double rate = 100;
-    for (int i = 1; i < argc; i++) {
+    /* every option takes a value: options and values alternate */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
@@ -266,7 +267,6 @@ int vrv_cmd_quickstart(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        i++;
     }
 
     sigset_t set;

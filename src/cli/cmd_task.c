@@ -46,7 +46,8 @@ int vrv_cmd_task(int argc, char **argv)
     const char *id = NULL, *dir = NULL, *url = NULL, *deep_dir = NULL, *host = "localhost";
     const char *level = "info";
     long long memory = VRV_SPEC_DEFAULT_MEMORY_BUDGET;
-    for (int i = 1; i < argc; i++) {
+    /* every option takes a value: options and values alternate */
+    for (int i = 1; i < argc; i += 2) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -82,7 +83,6 @@ int vrv_cmd_task(int argc, char **argv)
             usage(stderr);
             return 2;
         }
-        i++;
     }
     if (!id || !dir || !url || !deep_dir) {
         usage(stderr);

@@ -162,44 +162,48 @@ async function main() {
     log(`datasource detail: ${segs} segment(s)`);
     await shot('datasource-detail');
 
-    // ---- Query --------------------------------------------------------------
+    // ---- Query: SQL when the server has it, native JSON always --------------
     await page.click('a.tab[data-view=query]');
     await page.waitForSelector('#run-query');
     const sql = await page.evaluate(() => window.varveConsole.caps.sql);
-    if (sql) {
-      await page.click('#mode-sql');
-      await page.fill('#sql-editor', 'SELECT COUNT(*) AS "rows", SUM("n") AS "total" FROM "events"');
-    } else {
-      await page.click('#mode-native');
-      await page.fill('#native-editor', JSON.stringify({
-        queryType: 'timeseries', dataSource: 'events', intervals: ['2024-01-01/2025-01-01'], granularity: 'all',
-        aggregations: [{ type: 'count', name: 'rows' }, { type: 'longSum', name: 'total', fieldName: 'n' }],
-      }, null, 2));
+    let runs = 0;
+    const runQuery = async (mode, text) => {
+      await page.click(`#mode-${mode}`);
+      await page.fill(`#${mode}-editor`, text);
+      await page.click('#run-query');
+      runs++;
+      await page.waitForSelector(`#query-results[data-run="${runs}"], #query-error[data-run="${runs}"]`);
+      if (await page.$('#query-error')) throw new Error(`${mode} query failed: ${await page.textContent('#query-error')}`);
+      const heads = await page.$$eval('#result-table thead th', (ths) => ths.map((th) => th.textContent));
+      const rows = await page.$$eval('#result-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((td) => td.textContent)));
+      return rows.map((r) => Object.fromEntries(heads.map((hd, i) => [hd, r[i]])));
+    };
+    const total = String((N * (N + 1)) / 2);
+    const counts = [];
+    if (sql) counts.push(['SQL', await runQuery('sql', 'SELECT COUNT(*) AS "rows", SUM("n") AS "total" FROM "events"')]);
+    counts.push(['native', await runQuery('native', JSON.stringify({
+      queryType: 'timeseries', dataSource: 'events', intervals: ['2024-01-01/2025-01-01'], granularity: 'all',
+      aggregations: [{ type: 'count', name: 'rows' }, { type: 'longSum', name: 'total', fieldName: 'n' }],
+    }, null, 2))]);
+    for (const [kind, res] of counts) {
+      if (res.length !== 1 || res[0].rows !== String(N) || res[0].total !== total) {
+        throw new Error(`${kind} query found ${JSON.stringify(res)}, expected rows ${N} and total ${total}`);
+      }
+      log(`${kind} query found ${N} rows`);
     }
-    await page.click('#run-query');
-    await page.waitForSelector('#query-results, #query-error');
-    if (await page.$('#query-error')) throw new Error(`query failed: ${await page.textContent('#query-error')}`);
-    const cells = await page.$$eval('#result-table tbody tr:first-child td', (tds) => tds.map((td) => td.textContent));
-    const heads = await page.$$eval('#result-table thead th', (ths) => ths.map((th) => th.textContent));
-    const value = (name) => cells[heads.indexOf(name)];
-    const total = (N * (N + 1)) / 2;
-    if (value('rows') !== String(N) || value('total') !== String(total)) {
-      throw new Error(`query found rows=${value('rows')} total=${value('total')}, expected ${N} and ${total}`);
-    }
-    log(`${sql ? 'SQL' : 'native'} query found ${N} rows`);
     await shot('query');
 
-    // ---- time-bucketed results make a chart ---------------------------------
-    if (!sql) {
-      await page.fill('#native-editor', JSON.stringify({
+    // time-bucketed results make a chart: one record a minute
+    const buckets = sql
+      ? await runQuery('sql', `SELECT TIME_FLOOR(__time, 'PT1M') AS "minute", COUNT(*) AS "rows" FROM "events" GROUP BY 1 ORDER BY 1`)
+      : await runQuery('native', JSON.stringify({
         queryType: 'timeseries', dataSource: 'events', intervals: ['2024-01-01/2025-01-01'], granularity: 'minute',
         aggregations: [{ type: 'count', name: 'rows' }],
       }));
-      await page.click('#run-query');
-      await page.waitForSelector('#query-results, #query-error');
-      await page.waitForSelector('#query-results svg.chart polyline', { state: 'attached' });
-      await shot('query-chart');
-    }
+    if (buckets.length !== N || buckets.some((b) => b.rows !== '1')) throw new Error(`minute buckets: ${JSON.stringify(buckets.slice(0, 3))}…`);
+    await page.waitForSelector('#query-results svg.chart polyline', { state: 'attached' });
+    log(`${sql ? 'SQL' : 'native'} query over minutes: ${buckets.length} buckets, charted`);
+    await shot('query-chart');
     if (errors.length) throw new Error(errors.join('\n'));
   } catch (e) {
     // what the page showed when it went wrong

@@ -28,6 +28,7 @@ export function datasourcesView(app) {
     served: new Map(),   // name -> properties.segments {count,size,minTime,maxTime}
     load: {},            // name -> percent loaded
     rows: new Map(),     // name -> {rows, min, max, at}
+    counting: new Set(), // names whose count is in flight
     selected: null,
     segments: null,
     segPage: 0,
@@ -61,8 +62,18 @@ export function datasourcesView(app) {
     }
     st.names = [...names].sort();
     st.load = load || {};
-    await Promise.all(st.names.slice(0, MAX_COUNTED).map(countRows));
-    if (st.selected && !st.names.includes(st.selected)) await countRows(st.selected);
+    // Counting can take a while on a busy server: the list shows at once and
+    // each count fills in when it answers, one in flight per datasource.
+    const counted = st.names.slice(0, MAX_COUNTED);
+    if (st.selected && !counted.includes(st.selected)) counted.push(st.selected);
+    for (const ds of counted) {
+      if (st.counting.has(ds)) continue;
+      st.counting.add(ds);
+      countRows(ds).finally(() => {
+        st.counting.delete(ds);
+        app.update();
+      });
+    }
     if (st.selected && (st.segments == null || Date.now() - st.segAt > 5000)) {
       const segs = await get(`${C}/metadata/datasources/${enc(st.selected)}/segments?full`).catch(() => []);
       st.segments = (Array.isArray(segs) ? segs : []).sort((a, b) => String(a.interval).localeCompare(String(b.interval)) || ((a.shardSpec || {}).partitionNum || 0) - ((b.shardSpec || {}).partitionNum || 0));

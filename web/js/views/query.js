@@ -105,6 +105,7 @@ export function queryView(app) {
     cols: null,
     elapsed: null,
     queryId: null,
+    runs: 0,           // queries answered (or failed) so far: tells one result from the next
   };
   const editors = {};
   function editor(mode) {
@@ -161,6 +162,7 @@ export function queryView(app) {
     } finally {
       st.running = false;
       st.queryId = null;
+      st.runs++;
       app.update();
     }
   }
@@ -170,11 +172,11 @@ export function queryView(app) {
   }
 
   function results() {
-    if (st.error) return h('div', { class: 'banner error', id: 'query-error' }, st.error);
+    if (st.error) return h('div', { class: 'banner error', id: 'query-error', 'data-run': st.runs }, st.error);
     if (!st.rows) return h('p', { class: 'muted' }, 'Run a query to see its results (Ctrl+Enter).');
     const rows = st.rows;
     const series = chartSeries(rows, st.cols);
-    return h('div', { id: 'query-results' },
+    return h('div', { id: 'query-results', 'data-run': st.runs },
       h('p', { class: 'muted', id: 'query-summary' }, `${rows.length} row${rows.length === 1 ? '' : 's'} in ${(st.elapsed / 1000).toFixed(2)} s`, rows.length > MAX_ROWS_SHOWN ? ` (first ${MAX_ROWS_SHOWN} shown)` : ''),
       series ? lineChart(series, { width: 900, height: 220, label: 'query results over time', legend: true }) : null,
       h('div', { class: 'table-scroll' },
