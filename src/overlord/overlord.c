@@ -415,6 +415,26 @@ static void complete(vrv_overlord *o, otask *t, const char *code, const char *er
             o->tasks.n--;
             break;
         }
+    /* The last streaming task of its group is done: the ids its group
+     * allocated are forgotten, as Druid cleans up a task allocator's pending
+     * segments. Otherwise a later task with the same sequence name (a
+     * supervisor reset to the same offsets) would be handed the id of a
+     * segment already published, and its rows would hide behind it. No
+     * replica is left that could still need the same ids. */
+    bool stream = t->type && (strcmp(t->type, "index_kafka") == 0 ||
+                              strcmp(t->type, "index_kinesis") == 0);
+    bool last = true;
+    for (size_t i = 0; stream && i < o->tasks.n && last; i++)
+        last = !o->tasks.v[i]->group_id || !t->group_id ||
+               strcmp(o->tasks.v[i]->group_id, t->group_id) != 0;
+    if (stream && last && t->group_id) {
+        size_t deleted = 0;
+        if (vrv_meta_pending_delete_allocator(o->meta, t->group_id, &deleted, &err) < 0)
+            VRV_WARN("overlord", "task [%s]: removing the pending segments of [%s]: %s", t->id,
+                     t->group_id, err.msg);
+        else if (deleted)
+            VRV_INFO("overlord", "removed %zu pending segments of [%s]", deleted, t->group_id);
+    }
     if (error_msg)
         VRV_INFO("overlord", "task [%s] %s: %s", t->id, code, error_msg);
     else

@@ -19,6 +19,7 @@
 #include "query/adapter.h"
 #include "segment/segid.h"
 #include "server/http_client.h"
+#include "server/segserve.h"
 
 #define MAX_TABLES 64
 #define SEGMENT_METADATA_HISTORY_MS (7 * VRV_MS_PER_DAY) /* druid.query.segmentMetadata.defaultHistory */
@@ -75,9 +76,8 @@ void vrv_broker_free(vrv_broker *b)
     free(b);
 }
 
-/* A plan whose tables are read directly (a table or a union): each segment
- * can then be restricted to its visible part. Nested queries and joins read
- * all of a server's segments in one run. */
+/* A plan whose tables are read directly (a table or a union). Nested
+ * queries and joins read all of a server's segments in one run. */
 static bool plain_tables(const vrv_query *q)
 {
     return q->ds && (q->ds->kind == VRV_DS_TABLE || q->ds->kind == VRV_DS_UNION);
@@ -91,83 +91,38 @@ static int watch_fn(void *ctx, vrv_error *err)
     return vrv_query_watch_check(ctx, err);
 }
 
-/* Runs q over the segments whose ids are given, all visible over `visible`
- * (NULL: no restriction), and folds the result into acc. The watch (may be
- * NULL) interrupts the run between segments and within long ones. */
-static int run_group(vrv_hist *h, vrv_query *q, const vrv_view_pick *picks, const size_t *idx,
-                     size_t n, const vrv_interval *visible, const vrv_query_watch *w,
-                     vrv_query_partial *acc, vrv_error *err)
-{
-    vrv_hist_seg **segs = vrv_calloc(n ? n : 1, sizeof *segs);
-    vrv_adapter **ad = vrv_calloc(n ? n : 1, sizeof *ad);
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        vrv_hist_seg *s = vrv_hist_acquire(h, picks[idx[i]].segment_id);
-        if (!s) continue; /* dropped meanwhile: as Druid, the segment is just missing */
-        segs[k] = s;
-        ad[k] = vrv_adapter_segment(s->segment, s->id);
-        k++;
-    }
-    int rc = 0;
-    vrv_interval *saved = q->intervals;
-    size_t nsaved = q->nintervals;
-    vrv_interval *clip = NULL;
-    if (visible) {
-        clip = vrv_malloc((nsaved ? nsaved : 1) * sizeof *clip);
-        size_t m = 0;
-        for (size_t i = 0; i < nsaved; i++) {
-            vrv_ms s = VRV_MAX(saved[i].start, visible->start);
-            vrv_ms e = VRV_MIN(saved[i].end, visible->end);
-            if (s < e) clip[m++] = vrv_interval_make(s, e);
-        }
-        q->intervals = clip;
-        q->nintervals = m;
-    }
-    if (k > 0 && q->nintervals > 0) {
-        vrv_query_partial *part = NULL;
-        vrv_query_check chk = {watch_fn, (void *)w};
-        rc = vrv_query_run_checked(q, ad, k, w ? &chk : NULL, &part, err);
-        if (rc == 0) rc = vrv_query_merge(acc, part, err);
-    }
-    q->intervals = saved;
-    q->nintervals = nsaved;
-    free(clip);
-    for (size_t i = 0; i < k; i++) {
-        vrv_adapter_free(ad[i]);
-        vrv_hist_release(h, segs[i]);
-    }
-    free(ad);
-    free(segs);
-    return rc;
-}
-
-static int local_run(vrv_dataserver *s, vrv_query *q, const json_t *text, const vrv_view_pick *picks,
-                     size_t n, const vrv_query_watch *w, vrv_query_partial **out, vrv_error *err)
+static int local_run(vrv_dataserver *s, vrv_query *q, const json_t *text,
+                     const vrv_view_pick *picks, size_t n, const vrv_query_watch *w,
+                     vrv_query_partial **out, bool *missing, vrv_error *err)
 {
     (void)text;
     vrv_hist *h = s->impl;
     *out = vrv_query_partial_new(q);
-    size_t *idx = vrv_malloc((n ? n : 1) * sizeof *idx);
-    int rc = 0;
-    /* Segments wholly visible run together; each partly hidden one alone,
-     * restricted to what stays visible. */
-    size_t whole = 0;
-    bool clip = plain_tables(q);
-    for (size_t i = 0; i < n; i++)
-        if (!clip || (picks[i].visible.start <= picks[i].interval.start &&
-                      picks[i].visible.end >= picks[i].interval.end))
-            idx[whole++] = i;
-    if (whole) rc = run_group(h, q, picks, idx, whole, NULL, w, *out, err);
-    for (size_t i = 0; rc == 0 && clip && i < n; i++) {
-        if (picks[i].visible.start <= picks[i].interval.start &&
-            picks[i].visible.end >= picks[i].interval.end)
+    vrv_hist_seg **segs = vrv_calloc(n ? n : 1, sizeof *segs);
+    vrv_adapter **ad = vrv_calloc(n ? n : 1, sizeof *ad);
+    vrv_segserve_target *t = vrv_calloc(n ? n : 1, sizeof *t);
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        vrv_hist_seg *hs = vrv_hist_acquire(h, picks[i].segment_id);
+        if (!hs) { /* dropped meanwhile: the broker asks whoever has it now */
+            missing[i] = true;
             continue;
-        if ((rc = vrv_query_watch_check(w, err)) < 0) break;
-        size_t one = i;
-        rc = run_group(h, q, picks, &one, 1, &picks[i].visible, w, *out, err);
+        }
+        segs[k] = hs;
+        ad[k] = vrv_adapter_segment(hs->segment, hs->id);
+        t[k] = (vrv_segserve_target){&ad[k], 1, picks[i].interval, picks[i].visible};
+        k++;
     }
+    vrv_query_check chk = {watch_fn, (void *)w};
+    int rc = vrv_segserve_run(q, t, k, w ? &chk : NULL, *out, err);
     if (rc == 0) rc = vrv_query_watch_check(w, err);
-    free(idx);
+    for (size_t i = 0; i < k; i++) {
+        vrv_adapter_free(ad[i]);
+        vrv_hist_release(h, segs[i]);
+    }
+    free(t);
+    free(ad);
+    free(segs);
     if (rc < 0) {
         vrv_query_partial_free(*out);
         *out = NULL;
@@ -182,18 +137,15 @@ const vrv_dataserver_ops vrv_broker_local_ops = {local_run};
 static json_t *descriptors(const vrv_view_pick *picks, size_t n)
 {
     json_t *a = json_array();
-    for (size_t i = 0; i < n; i++) {
-        vrv_buf iv = VRV_BUF_INIT;
-        vrv_interval_append(&iv, picks[i].visible);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:i}", "itvl", iv.data, "ver",
-                                           picks[i].version, "part", (int)picks[i].partition_num));
-        vrv_buf_free(&iv);
-    }
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            a, vrv_segdesc_json(picks[i].visible, picks[i].version, picks[i].partition_num));
     return json_pack("{s:s, s:o}", "type", "segments", "segments", a);
 }
 
 static int http_run(vrv_dataserver *s, vrv_query *q, const json_t *text, const vrv_view_pick *picks,
-                    size_t n, const vrv_query_watch *w, vrv_query_partial **out, vrv_error *err)
+                    size_t n, const vrv_query_watch *w, vrv_query_partial **out, bool *missing,
+                    vrv_error *err)
 {
     *out = NULL;
     json_t *body = json_deep_copy(text);
@@ -209,12 +161,29 @@ static int http_run(vrv_dataserver *s, vrv_query *q, const json_t *text, const v
     int rc = vrv_http_client_request(c, "POST", url.data, "application/json", payload,
                                      strlen(payload), timeout, &res, err);
     if (rc == VRV_ETIMEOUT) rc = vrv_query_watch_check(w, err) < 0 ? err->code : rc;
+    if (rc == VRV_EIO) /* refused, reset: the server is gone or restarting */
+        rc = vrv_error_set(err, VRV_EAGAIN, "data server %s could not be reached: %s", s->name,
+                           err->msg);
     if (rc == 0 && res.status != 200)
         rc = vrv_error_set(err, VRV_EIO, "data server %s answered HTTP %ld: %s", s->name,
                            res.status, res.body.data ? res.body.data : "");
     if (rc == 0)
         rc = vrv_query_partial_from_json(q, res.body.data ? res.body.data : "", res.body.len, out,
                                          err);
+    if (rc == 0) {
+        char *ctx = vrv_http_result_header(&res, VRV_SEGSERVE_CONTEXT_HEADER);
+        vrv_segdesc *gone = NULL;
+        size_t ngone = vrv_segserve_missing_parse(ctx, &gone);
+        for (size_t k = 0; k < ngone; k++)
+            for (size_t i = 0; i < n; i++)
+                if (gone[k].part == picks[i].partition_num &&
+                    strcmp(gone[k].version, picks[i].version) == 0 &&
+                    gone[k].itvl.start == picks[i].visible.start &&
+                    gone[k].itvl.end == picks[i].visible.end)
+                    missing[i] = true;
+        vrv_segdesc_free(gone, ngone);
+        free(ctx);
+    }
     vrv_http_result_free(&res);
     vrv_http_client_free(c);
     vrv_buf_free(&url);
@@ -305,79 +274,82 @@ static vrv_ms deadline_of(vrv_broker *b, const vrv_query *q, vrv_ms start)
     return t > 0 ? start + t : INT64_MAX;
 }
 
-/* A data server's request: run the listed segments of this node. */
-static void serve_segments(vrv_broker *b, json_t *body, const json_t *segs, vrv_http_resp *resp)
+/* A data server's request: run the listed segments of this node; the
+ * descriptors it holds no segment for are answered missing. */
+static void serve_segments(vrv_broker *b, const json_t *body, vrv_http_resp *resp)
 {
-    json_t *descs = json_object_get(segs, "segments");
-    if (!json_is_array(descs)) {
-        vrv_http_error_legacy(resp, "Json parse failed",
-                              "Invalid native query: intervals.segments: must be an array",
-                              "com.fasterxml.jackson.databind.exc.ValueInstantiationException", NULL);
-        return;
-    }
-    /* The plan's intervals are the descriptors' intervals. */
-    json_t *ivs = json_array();
-    size_t i;
-    json_t *d;
-    json_array_foreach(descs, i, d) json_array_append(ivs, json_object_get(d, "itvl"));
-    json_object_set_new(body, "intervals", ivs);
-    vrv_query *q = NULL;
-    vrv_query_error qerr = {0};
-    if (vrv_query_parse_json(body, &q, &qerr) < 0) {
-        vrv_buf out = VRV_BUF_INIT;
-        int status = vrv_query_error_body(&qerr, NULL, &out);
-        vrv_http_resp_raw(resp, status, "application/json", out.data, out.len);
-        vrv_buf_free(&out);
-        return;
-    }
+    vrv_segserve_req r;
+    if (vrv_segserve_parse(body, &r, resp) < 0) return;
     const char *tables[MAX_TABLES];
-    size_t nt = vrv_query_tables(q, tables, MAX_TABLES);
+    size_t nt = vrv_query_tables(r.q, tables, MAX_TABLES);
+    if (nt > MAX_TABLES) nt = MAX_TABLES;
+    size_t nids;
+    char **ids = vrv_hist_list(b->hist, &nids);
     VRV_VEC(vrv_view_pick) picks = {0};
-    json_array_foreach(descs, i, d)
-    {
-        const char *itvl = json_string_value(json_object_get(d, "itvl"));
-        const char *ver = json_string_value(json_object_get(d, "ver"));
-        json_t *part = json_object_get(d, "part");
-        vrv_interval vis;
-        if (!itvl || !ver || !json_is_integer(part) ||
-            vrv_interval_parse(itvl, strlen(itvl), &vis, NULL) < 0)
-            continue;
-        for (size_t t = 0; t < nt && t < MAX_TABLES; t++) {
+    VRV_VEC(size_t) from = {0}; /* the descriptor of each pick */
+    for (size_t i = 0; i < r.n; i++) {
+        for (size_t t = 0; t < nt; t++) {
             /* the descriptor names a part of a segment: find the segment holding it */
-            char **ids;
-            size_t nids;
-            ids = vrv_hist_list(b->hist, &nids);
             for (size_t k = 0; k < nids; k++) {
                 vrv_segid sid;
-                if (vrv_segid_parse(ids[k], tables[t], &sid, NULL) == 0) {
-                    if (strcmp(sid.version, ver) == 0 && sid.partition_num == json_integer_value(part) &&
-                        vrv_interval_encloses(sid.interval, vis)) {
-                        vrv_view_pick p = {vrv_strdup(ids[k]), vrv_strdup(tables[t]), sid.interval,
-                                           vis, vrv_strdup(sid.version), sid.partition_num, NULL};
-                        vrv_vec_push(&picks, p);
-                    }
-                    vrv_segid_clear(&sid);
+                if (vrv_segid_parse(ids[k], tables[t], &sid, NULL) < 0) continue;
+                if (vrv_segdesc_matches(&r.descs[i], sid.interval, sid.version,
+                                        sid.partition_num)) {
+                    vrv_view_pick p = {vrv_strdup(ids[k]),  vrv_strdup(tables[t]),
+                                       sid.interval,        r.descs[i].itvl,
+                                       vrv_strdup(sid.version), sid.partition_num, NULL};
+                    vrv_vec_push(&picks, p);
+                    vrv_vec_push(&from, i);
                 }
-                free(ids[k]);
+                vrv_segid_clear(&sid);
             }
-            free(ids);
         }
     }
+    for (size_t k = 0; k < nids; k++) free(ids[k]);
+    free(ids);
+    bool *found = vrv_calloc(r.n ? r.n : 1, sizeof *found);
+    bool *missing = vrv_calloc(picks.n ? picks.n : 1, sizeof *missing);
     vrv_dataserver self = {b->host, VRV_SERVER_HISTORICAL, 0, &vrv_broker_local_ops, b->hist};
-    vrv_query_watch w = {deadline_of(b, q, now_ms()), NULL};
+    vrv_query_watch w = {deadline_of(b, r.q, now_ms()), NULL};
     vrv_query_partial *p = NULL;
     vrv_error err;
-    if (local_run(&self, q, body, picks.v, picks.n, &w, &p, &err) < 0) {
+    if (local_run(&self, r.q, body, picks.v, picks.n, &w, &p, missing, &err) < 0) {
         run_error(b, resp, &err);
     } else {
-        vrv_buf out = VRV_BUF_INIT;
-        vrv_query_partial_to_json(p, &out);
-        vrv_http_resp_raw(resp, 200, "application/json", out.data ? out.data : "", out.len);
-        vrv_buf_free(&out);
+        for (size_t k = 0; k < picks.n; k++)
+            if (!missing[k]) found[from.v[k]] = true;
+        const vrv_segdesc **gone = vrv_calloc(r.n ? r.n : 1, sizeof *gone);
+        size_t ngone = 0;
+        for (size_t i = 0; i < r.n; i++)
+            if (!found[i]) gone[ngone++] = &r.descs[i];
+        vrv_segserve_answer(resp, p, gone, ngone);
+        free(gone);
         vrv_query_partial_free(p);
     }
+    free(missing);
+    free(found);
+    vrv_vec_free(&from);
     vrv_view_picks_free(picks.v, picks.n);
-    vrv_query_free(q);
+    vrv_segserve_req_free(&r);
+}
+
+static vrv_view_pick pick_copy(const vrv_view_pick *p)
+{
+    vrv_view_pick c = *p;
+    c.segment_id = vrv_strdup(p->segment_id);
+    c.data_source = vrv_strdup(p->data_source);
+    c.version = vrv_strdup(p->version);
+    vrv_dataserver_ref(c.server);
+    return c;
+}
+
+static void pick_clear(vrv_view_pick *p)
+{
+    free(p->segment_id);
+    free(p->data_source);
+    free(p->version);
+    vrv_dataserver_unref(p->server);
+    memset(p, 0, sizeof *p);
 }
 
 /* Selects the segments of every table of the plan. Plain plans look at the
@@ -412,17 +384,159 @@ static size_t select_picks(vrv_broker *b, const vrv_query *q, vrv_view_pick **ou
         size_t w = 0;
         for (size_t i = 0; i < acc.n; i++) {
             vrv_interval v = acc.v[i].visible;
-            if (v.start < end && start < v.end) acc.v[w++] = acc.v[i];
-            else {
-                free(acc.v[i].segment_id);
-                free(acc.v[i].data_source);
-                free(acc.v[i].version);
-            }
+            if (v.start < end && start < v.end)
+                acc.v[w++] = acc.v[i];
+            else
+                pick_clear(&acc.v[i]);
         }
         acc.n = w;
     }
     *out = acc.v;
     return acc.n;
+}
+
+/* Why a segment must be asked again. */
+typedef enum { RETRY_MISSING, RETRY_UNREACHABLE } retry_why;
+
+typedef VRV_VEC(vrv_view_pick) pick_vec;
+
+/* Java's List<SegmentDescriptor>.toString of the picks, for Druid's message. */
+static void descriptors_string(vrv_buf *b, const vrv_view_pick *p, size_t n)
+{
+    vrv_buf_putc(b, '[');
+    for (size_t i = 0; i < n; i++) {
+        vrv_buf_puts(b, i ? ", SegmentDescriptor{interval=" : "SegmentDescriptor{interval=");
+        vrv_interval_append(b, p[i].visible);
+        vrv_buf_printf(b, ", version='%s', partitionNumber=%d}", p[i].version,
+                       (int)p[i].partition_num);
+    }
+    vrv_buf_putc(b, ']');
+}
+
+/* Sleeps ms, or less when the deadline comes first. */
+static void pause_ms(const vrv_query_watch *w, int64_t ms)
+{
+    if (w && w->deadline != INT64_MAX) ms = VRV_MIN(ms, w->deadline - now_ms());
+    if (ms <= 0) return;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* Runs q over picks[0..n) (borrowed) into acc: one call per server, with
+ * all the segments it was picked for. What a server did not answer — the
+ * segments it no longer holds, or all of them when it could not be reached
+ * — is asked again of the server the view prefers now (broker.h). A
+ * server's answer is merged only when the call succeeded, so each segment
+ * is counted once. */
+static int fan_out(vrv_broker *b, vrv_query *q, const json_t *body, const vrv_view_pick *picks,
+                   size_t n, const vrv_query_watch *w, vrv_query_partial *acc, vrv_error *err)
+{
+    const json_t *ctx = json_object_get(body, "context");
+    const json_t *jr = json_object_get(ctx, "numRetriesOnMissingSegments");
+    json_int_t max_retries = json_is_integer(jr) && json_integer_value(jr) >= 0
+                                 ? json_integer_value(jr)
+                                 : 1; /* druid.broker.retryPolicy.numTries */
+    bool partial_ok = json_is_true(json_object_get(ctx, "returnPartialResults"));
+    pick_vec todo = {0};
+    for (size_t i = 0; i < n; i++) vrv_vec_push(&todo, pick_copy(&picks[i]));
+    int rc = 0, retries = 0;
+    vrv_ms unreachable_since = 0;
+    vrv_error unreachable = {0};
+    while (rc == 0 && todo.n > 0) {
+        pick_vec again = {0};
+        VRV_VEC(vrv_dataserver *) failed = {0}; /* who failed each of again */
+        VRV_VEC(retry_why) why = {0};
+        bool *done = vrv_calloc(todo.n, sizeof *done);
+        bool *missing = vrv_calloc(todo.n, sizeof *missing);
+        vrv_view_pick *group = vrv_malloc(todo.n * sizeof *group);
+        for (size_t i = 0; rc == 0 && i < todo.n; i++) {
+            if (done[i]) continue;
+            vrv_dataserver *s = todo.v[i].server;
+            size_t k = 0;
+            for (size_t j = i; j < todo.n; j++)
+                if (!done[j] && todo.v[j].server == s) {
+                    group[k++] = todo.v[j];
+                    done[j] = true;
+                }
+            if (!s || !s->ops) continue;
+            if ((rc = vrv_query_watch_check(w, err)) < 0) break;
+            memset(missing, 0, k * sizeof *missing);
+            vrv_query_partial *part = NULL;
+            rc = s->ops->run(s, q, body, group, k, w, &part, missing, err);
+            if (rc == 0) rc = vrv_query_merge(acc, part, err);
+            bool gone = rc == VRV_EAGAIN;
+            if (gone) {
+                unreachable = *err;
+                vrv_error_clear(err);
+                rc = 0;
+            }
+            for (size_t j = 0; rc == 0 && j < k; j++)
+                if (gone || missing[j]) {
+                    vrv_vec_push(&again, pick_copy(&group[j]));
+                    vrv_vec_push(&failed, s);
+                    vrv_vec_push(&why, gone ? RETRY_UNREACHABLE : RETRY_MISSING);
+                }
+        }
+        free(group);
+        free(missing);
+        free(done);
+        bool any_missing = false, any_gone = false;
+        for (size_t i = 0; i < again.n; i++) {
+            any_missing |= why.v[i] == RETRY_MISSING;
+            any_gone |= why.v[i] == RETRY_UNREACHABLE;
+        }
+        if (rc == 0 && any_missing && retries++ >= max_retries) {
+            /* Druid's RetryQueryRunner gives up on the segments still missing */
+            pick_vec lost = {0};
+            size_t k = 0;
+            for (size_t i = 0; i < again.n; i++) {
+                if (why.v[i] == RETRY_MISSING) {
+                    vrv_vec_push(&lost, again.v[i]);
+                    continue;
+                }
+                again.v[k] = again.v[i];
+                failed.v[k] = failed.v[i];
+                why.v[k] = why.v[i];
+                k++;
+            }
+            again.n = failed.n = why.n = k;
+            if (!partial_ok) {
+                vrv_buf m = VRV_BUF_INIT;
+                descriptors_string(&m, lost.v, lost.n);
+                rc = vrv_error_set(err, VRV_EIO, "No results found for segments[%s]", m.data);
+                vrv_buf_free(&m);
+            }
+            for (size_t i = 0; i < lost.n; i++) pick_clear(&lost.v[i]);
+            vrv_vec_free(&lost);
+        }
+        if (rc == 0 && any_gone) {
+            if (!unreachable_since) unreachable_since = now_ms();
+            if (now_ms() - unreachable_since >= VRV_BROKER_UNREACHABLE_WAIT_MS)
+                rc = vrv_error_set(err, VRV_EAGAIN, "%s", unreachable.msg);
+        }
+        /* Ask the view again: another server, or the same one once the view
+         * had a moment to change; a segment that left it is not read. */
+        bool same = false;
+        for (size_t i = 0; rc == 0 && i < again.n; i++) {
+            vrv_dataserver *s = vrv_view_repick(b->view, again.v[i].data_source,
+                                                again.v[i].segment_id, failed.v[i]);
+            same |= s == failed.v[i];
+            vrv_dataserver_unref(again.v[i].server);
+            again.v[i].server = s;
+        }
+        if (rc == 0 && same) {
+            pause_ms(w, VRV_BROKER_RETRY_PAUSE_MS);
+            rc = vrv_query_watch_check(w, err);
+        }
+        vrv_vec_free(&failed);
+        vrv_vec_free(&why);
+        for (size_t i = 0; i < todo.n; i++) pick_clear(&todo.v[i]);
+        vrv_vec_free(&todo);
+        todo = again;
+    }
+    for (size_t i = 0; i < todo.n; i++) pick_clear(&todo.v[i]);
+    vrv_vec_free(&todo);
+    return rc;
 }
 
 /* Runs q over the servers holding its segments and appends the rendered
@@ -441,26 +555,7 @@ static int execute(vrv_broker *b, vrv_query *q, const json_t *body, unsigned fla
     }
     else
         acc = vrv_query_partial_new(q);
-    /* One call per server, with all the segments it was picked for. */
-    bool *done = vrv_calloc(n ? n : 1, sizeof *done);
-    vrv_view_pick *group = vrv_malloc((n ? n : 1) * sizeof *group);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        if (done[i]) continue;
-        vrv_dataserver *s = picks[i].server;
-        size_t k = 0;
-        for (size_t j = i; j < n; j++)
-            if (!done[j] && picks[j].server == s) {
-                group[k++] = picks[j];
-                done[j] = true;
-            }
-        if (!s || !s->ops) continue;
-        if ((rc = vrv_query_watch_check(w, err)) < 0) break;
-        vrv_query_partial *part = NULL;
-        rc = s->ops->run(s, q, body, group, k, w, &part, err);
-        if (rc == 0) rc = vrv_query_merge(acc, part, err);
-    }
-    free(group);
-    free(done);
+    if (rc == 0) rc = fan_out(b, q, body, picks, n, w, acc, err);
     vrv_view_picks_free(picks, n);
     if (rc == 0) rc = vrv_query_watch_check(w, err);
     if (rc == 0) rc = vrv_query_render(q, acc, flags, out, err);
@@ -515,11 +610,8 @@ void vrv_broker_handle(vrv_broker *b, vrv_http_req *req, vrv_http_resp *resp)
     bool pretty = vrv_http_req_query(req, "pretty") != NULL;
     json_error_t je;
     json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
-    const json_t *segs = json_object_get(body, "intervals");
-    if (json_is_object(segs) && json_is_string(json_object_get(segs, "type")) &&
-        strcmp(json_string_value(json_object_get(segs, "type")), "segments") == 0) {
-        serve_segments(b, body, json_incref((json_t *)segs), resp);
-        json_decref((json_t *)segs);
+    if (vrv_segserve_is_request(body)) {
+        serve_segments(b, body, resp);
         json_decref(body);
         return;
     }

@@ -16,6 +16,20 @@
  * a partial result (vrv_broker_http_ops) — which is also what this node
  * answers to such a request.
  *
+ * A segment a server no longer holds (reported in its answer's
+ * X-Druid-Response-Context, see segserve.h: a task handed it off, a
+ * historical dropped it) is asked again of the server the view now prefers
+ * for it, up to the context's numRetriesOnMissingSegments times (default
+ * 1); still missing, the query fails with Druid's "No results found for
+ * segments[...]" unless the context sets returnPartialResults. A server
+ * that cannot be reached (a task killed or restarting) is given the time
+ * the view needs to drop it (segments that left the view are no longer
+ * part of the query) or to name another server of its segments — at most
+ * VRV_BROKER_UNREACHABLE_WAIT_MS and never past the query's deadline —
+ * after which the query fails with a 503 naming the server. Each segment's
+ * rows are counted once: a server's answer is merged only whole, and only
+ * the segments it did not answer are asked again.
+ *
  * Running queries have an id (context queryId, or a generated UUID) and can
  * be cancelled by it; every query has a deadline (context timeout, else the
  * server default), checked between segments. Thread safe.
@@ -34,6 +48,13 @@
 
 typedef struct vrv_broker vrv_broker;
 
+/* How long the segments of a data server that cannot be reached wait for
+ * the view to drop the server or to name another one for them (a killed
+ * task leaves the view within a discovery period, server/realtime.h). */
+#define VRV_BROKER_UNREACHABLE_WAIT_MS 3000
+/* Pause before a segment is asked again, so the view can catch up. */
+#define VRV_BROKER_RETRY_PAUSE_MS 20
+
 /* What a query run may look at while it works: its deadline and whether it
  * was cancelled. */
 typedef struct vrv_query_watch {
@@ -48,9 +69,13 @@ int vrv_query_watch_check(const vrv_query_watch *w, vrv_error *err);
 typedef struct vrv_dataserver_ops {
     /* Runs q over picks[0..n) (all served by s) and returns the merged
      * partial in *out (a partial of q). text is the query's JSON as the
-     * client sent it, for servers reached over HTTP. */
+     * client sent it, for servers reached over HTTP. missing[0..n) (false
+     * on entry) is set for the picks the server answered it does not hold:
+     * the broker asks another server for those. A server that cannot be
+     * reached fails with VRV_EAGAIN. */
     int (*run)(vrv_dataserver *s, vrv_query *q, const json_t *text, const vrv_view_pick *picks,
-               size_t n, const vrv_query_watch *w, vrv_query_partial **out, vrv_error *err);
+               size_t n, const vrv_query_watch *w, vrv_query_partial **out, bool *missing,
+               vrv_error *err);
 } vrv_dataserver_ops;
 
 /* In-process: impl is the vrv_hist of this node. */

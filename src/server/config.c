@@ -20,6 +20,7 @@ void vrv_config_defaults(vrv_config *c)
     c->http_threads = 4;
     c->max_request_bytes = 16 << 20;
     c->coordinator_period_ms = 1000;
+    c->realtime_poll_ms = 20;
     c->task_slots = 2;
     c->task_memory = 1LL << 30;
     c->task_shutdown_timeout_ms = 10000;
@@ -66,7 +67,7 @@ static const char *const known_keys[] = {
     "dataDir",     "bind",       "port",          "host",
     "httpThreads", "maxRequestBytes", "coordinatorPeriod", "taskSlots",
     "taskMemory",  "taskShutdownTimeout", "queryTimeout", "logLevel",
-    "logFile",
+    "logFile",     "realtimePollPeriod",
 };
 
 int vrv_config_load_file(vrv_config *c, const char *path, vrv_error *err)
@@ -103,6 +104,7 @@ int vrv_config_load_file(vrv_config *c, const char *path, vrv_error *err)
         rc = vrv_json_get_int64_range(j, "maxRequestBytes", path, c->max_request_bytes, 1024,
                                       INT64_C(1) << 34, &c->max_request_bytes, err);
     if (rc == 0) rc = get_duration(j, "coordinatorPeriod", path, &c->coordinator_period_ms, err);
+    if (rc == 0) rc = get_duration(j, "realtimePollPeriod", path, &c->realtime_poll_ms, err);
     if (rc == 0)
         rc = vrv_json_get_int_range(j, "taskSlots", path, c->task_slots, 1, 1024, &c->task_slots, err);
     if (rc == 0)

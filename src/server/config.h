@@ -24,6 +24,8 @@ typedef struct vrv_config {
     int http_threads;            /* 4 */
     int64_t max_request_bytes;   /* 16 MiB */
     int64_t coordinator_period_ms; /* 1000 */
+    int64_t realtime_poll_ms;    /* 20: how often the view asks each streaming task for its
+                                    real-time segments (a new one is queryable this soon) */
     int task_slots;              /* 2 */
     int64_t task_memory;         /* 1 GiB: a task's memory budget (Druid's heap) */
     int64_t task_shutdown_timeout_ms; /* 10000 */

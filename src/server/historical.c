@@ -159,12 +159,16 @@ int vrv_hist_load(vrv_hist *h, const char *payload, vrv_error *err)
         json_object_set_new(s->payload, "identifier", json_string(ms.id));
     s->segment = seg;
     s->path = vrv_strdup(path);
+    /* Announced before it counts as served: once vrv_hist_has says yes (a
+     * streaming task's handoff check), the broker's view already prefers
+     * this copy, so the task may drop its own. A query reaching the
+     * historical in between finds it missing and asks again. */
+    if (h->notify) h->notify(h->notify_ctx, s, true);
     pthread_mutex_lock(&h->mu);
     vrv_vec_push(&h->segs, s);
     pthread_mutex_unlock(&h->mu);
     VRV_INFO("historical", "serving segment [%s] (%zu rows%s)", s->id, vrv_segment_rows(seg),
              cached ? ", from the cache" : "");
-    if (h->notify) h->notify(h->notify_ctx, s, true);
 out:
     free(path);
     json_decref(pj);

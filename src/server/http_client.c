@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/mem.h"
 
@@ -68,6 +69,22 @@ static size_t on_data(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
+/* Header lines arrive one per call; the status line and the blank line end
+ * up in the buffer too, which vrv_http_result_header skips. A response after
+ * a 100 Continue or a redirect would add a second block: the last value of a
+ * name wins. */
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    sink *s = ud;
+    size_t len = size * n;
+    if (s->buf->len + len > s->max) {
+        s->overflow = true;
+        return 0;
+    }
+    vrv_buf_append(s->buf, p, len);
+    return len;
+}
+
 int vrv_http_client_request(vrv_http_client *c, const char *method, const char *url,
                             const char *content_type, const char *body, size_t len, long timeout_ms,
                             vrv_http_result *res, vrv_error *err)
@@ -77,6 +94,7 @@ int vrv_http_client_request(vrv_http_client *c, const char *method, const char *
     CURL *h = c->curl;
     curl_easy_reset(h);
     sink sk = {&res->body, c->opts.max_response, false};
+    sink hk = {&res->headers, 1u << 20, false};
     struct curl_slist *headers = NULL;
     char ct[256];
     if (content_type) {
@@ -95,6 +113,8 @@ int vrv_http_client_request(vrv_http_client *c, const char *method, const char *
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &sk);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, &hk);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
     curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : c->opts.timeout_ms);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L); /* timeouts without SIGALRM: threads */
@@ -105,7 +125,7 @@ int vrv_http_client_request(vrv_http_client *c, const char *method, const char *
     curl_slist_free_all(headers);
     if (cc != CURLE_OK) {
         const char *why = errbuf[0] ? errbuf : curl_easy_strerror(cc);
-        if (sk.overflow)
+        if (sk.overflow || hk.overflow)
             return vrv_error_set(err, VRV_ELIMIT, "%s %s: response larger than %zu bytes", method,
                                  url, c->opts.max_response);
         if (cc == CURLE_OPERATION_TIMEDOUT)
@@ -135,6 +155,27 @@ int vrv_http_client_post_json(vrv_http_client *c, const char *url, const char *j
 void vrv_http_result_free(vrv_http_result *res)
 {
     vrv_buf_free(&res->body);
+    vrv_buf_free(&res->headers);
     free(res->content_type);
     res->content_type = NULL;
+}
+
+char *vrv_http_result_header(const vrv_http_result *res, const char *name)
+{
+    size_t nl = strlen(name);
+    const char *p = res->headers.data, *end = p ? p + res->headers.len : NULL;
+    char *found = NULL;
+    while (p && p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        const char *le = eol ? eol : end;
+        if ((size_t)(le - p) > nl && p[nl] == ':' && strncasecmp(p, name, nl) == 0) {
+            const char *v = p + nl + 1, *ve = le;
+            while (v < ve && (*v == ' ' || *v == '\t')) v++;
+            while (ve > v && (ve[-1] == '\r' || ve[-1] == ' ' || ve[-1] == '\t')) ve--;
+            free(found);
+            found = vrv_strndup(v, (size_t)(ve - v));
+        }
+        p = eol ? eol + 1 : end;
+    }
+    return found;
 }

@@ -31,6 +31,7 @@ typedef struct vrv_http_result {
     long status;        /* HTTP status code */
     vrv_buf body;       /* the response body, NUL-terminated */
     char *content_type; /* NULL when the server sent none */
+    vrv_buf headers;    /* the response's header lines as received ("Name: value\r\n"...) */
 } vrv_http_result;
 
 /* opts may be NULL. Never fails (libcurl is initialised once per process). */
@@ -51,5 +52,9 @@ int vrv_http_client_post_json(vrv_http_client *c, const char *url, const char *j
                               vrv_http_result *res, vrv_error *err);
 
 void vrv_http_result_free(vrv_http_result *res);
+
+/* The value of a response header (case-insensitive name; the last one when
+ * it came several times), malloc'd without surrounding blanks, or NULL. */
+char *vrv_http_result_header(const vrv_http_result *res, const char *name);
 
 #endif

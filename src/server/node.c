@@ -11,8 +11,10 @@
 #include "base/fsutil.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/vec.h"
 #include "overlord/supervisor.h"
 #include "server/broker.h"
+#include "server/realtime.h"
 
 static FILE *node_log; /* the server log while a node runs */
 
@@ -72,6 +74,28 @@ static int on_action(void *ctx, const char *type, const json_t *action, json_t *
         return 0;
     *result = json_boolean(ok);
     return 1;
+}
+
+/* The running streaming tasks that said where they listen: the view's
+ * real-time servers. */
+static size_t stream_tasks(void *ctx, vrv_rt_task **out)
+{
+    vrv_node *n = ctx;
+    vrv_overlord_task_info *ti = NULL;
+    size_t nt = 0;
+    vrv_overlord_active(n->ovl, NULL, &ti, &nt);
+    VRV_VEC(vrv_rt_task) v = {0};
+    for (size_t i = 0; i < nt; i++) {
+        if (strcmp(ti[i].type, "index_kafka") != 0 && strcmp(ti[i].type, "index_kinesis") != 0)
+            continue;
+        vrv_rt_task t = {NULL, NULL, 0};
+        if (!vrv_overlord_task_location(n->ovl, ti[i].id, &t.host, &t.port)) continue;
+        t.id = vrv_strdup(ti[i].id);
+        vrv_vec_push(&v, t);
+    }
+    vrv_overlord_task_info_free(ti, nt);
+    *out = v.v;
+    return v.n;
 }
 
 static int open_log(vrv_node *n, vrv_error *err)
@@ -186,6 +210,9 @@ int vrv_node_start(const vrv_config *cfg, const char *exe, const char *version, 
     snprintf(url, sizeof url, strchr(cb, ':') && cb[0] != '[' ? "http://[%s]:%u" : "http://%s:%u",
              cb, (unsigned)port);
     if ((rc = vrv_overlord_start(n->ovl, url, err)) < 0) goto fail;
+    vrv_rt_config rc_cfg = {.poll_ms = cfg->realtime_poll_ms};
+    n->rt = vrv_rt_new(n->view, stream_tasks, n, &rc_cfg);
+    if ((rc = vrv_rt_start(n->rt, err)) < 0) goto fail;
     /* After the task queue: re-created supervisors adopt or create tasks. */
     if ((rc = vrv_sup_mgr_start(n->sup, err)) < 0) goto fail;
     if ((rc = vrv_coord_start(n->coord, err)) < 0) goto fail;
@@ -222,6 +249,7 @@ void vrv_node_stop(vrv_node *n)
         vrv_overlord_set_action_hook(n->ovl, NULL, NULL);
     }
     vrv_sup_mgr_free(n->sup);
+    vrv_rt_free(n->rt); /* before the overlord it lists tasks from */
     vrv_overlord_free(n->ovl);
     vrv_coord_free(n->coord);
     vrv_hist_set_notify(n->hist, NULL, NULL);

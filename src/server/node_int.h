@@ -34,6 +34,7 @@ struct vrv_node {
     struct vrv_sup_mgr *sup;    /* streaming supervisors (overlord/supervisor.h) */
     char *version;              /* what GET /status reports */
     char start_time[48];        /* ISO-8601, for sys.servers */
+    struct vrv_rt *rt;          /* running streaming tasks in the view (server/realtime.h) */
     atomic_bool ready;
 };
 

@@ -32,6 +32,16 @@ struct vrv_view {
     VRV_VEC(vds *) ds;
 };
 
+void vrv_dataserver_ref(vrv_dataserver *s)
+{
+    if (s && s->release) atomic_fetch_add(&s->refs, 1);
+}
+
+void vrv_dataserver_unref(vrv_dataserver *s)
+{
+    if (s && s->release && atomic_fetch_sub(&s->refs, 1) == 1) s->release(s);
+}
+
 vrv_view *vrv_view_new(void)
 {
     vrv_view *v = vrv_calloc(1, sizeof *v);
@@ -119,7 +129,12 @@ void vrv_view_announce(vrv_view *v, vrv_dataserver *server, json_t *dataseg)
     if (s) {
         bool have = false;
         for (size_t i = 0; i < s->servers.n; i++) have = have || s->servers.v[i] == server;
-        if (!have) vrv_vec_push(&s->servers, server);
+        if (!have) {
+            vrv_vec_push(&s->servers, server);
+        } else if (s->servers.n == 1 && s->payload != dataseg) {
+            json_decref(s->payload);
+            s->payload = json_incref(dataseg);
+        }
     }
     pthread_mutex_unlock(&v->mu);
     vrv_meta_segment_clear(&ms);
@@ -182,12 +197,13 @@ void vrv_view_remove_server(vrv_view *v, vrv_dataserver *server)
 }
 
 /* Highest priority; historicals before real-time servers; then the first
- * to announce. */
-static vrv_dataserver *choose(const vseg *s)
+ * to announce. A server other than avoid (may be NULL) when there is one. */
+static vrv_dataserver *choose(const vseg *s, const vrv_dataserver *avoid)
 {
     vrv_dataserver *best = NULL;
     for (size_t i = 0; i < s->servers.n; i++) {
         vrv_dataserver *c = s->servers.v[i];
+        if (c == avoid && s->servers.n > 1) continue;
         if (!best || c->priority > best->priority ||
             (c->priority == best->priority && c->type < best->type))
             best = c;
@@ -208,7 +224,8 @@ size_t vrv_view_select(vrv_view *v, const char *data_source, const vrv_interval 
             for (size_t c = 0; c < h[i].nchunks; c++) {
                 vseg *s = h[i].chunks[c].obj;
                 vrv_view_pick p = {vrv_strdup(s->id), vrv_strdup(d->name), s->iv, h[i].interval,
-                                   vrv_strdup(s->version), s->part, choose(s)};
+                                   vrv_strdup(s->version), s->part, choose(s, NULL)};
+                vrv_dataserver_ref(p.server);
                 vrv_vec_push(&picks, p);
             }
         free(h);
@@ -218,9 +235,40 @@ size_t vrv_view_select(vrv_view *v, const char *data_source, const vrv_interval 
     return picks.n;
 }
 
+vrv_dataserver *vrv_view_repick(vrv_view *v, const char *data_source, const char *segment_id,
+                                const vrv_dataserver *failed)
+{
+    vrv_dataserver *r = NULL;
+    pthread_mutex_lock(&v->mu);
+    vds *d = find_ds(v, data_source, NULL);
+    vseg *s = d ? find_seg(d, segment_id, NULL) : NULL;
+    if (s) {
+        r = choose(s, failed);
+        vrv_dataserver_ref(r);
+    }
+    pthread_mutex_unlock(&v->mu);
+    return r;
+}
+
+size_t vrv_view_servers(vrv_view *v, const char *data_source, const char *segment_id,
+                        vrv_server_type *types, char **names, size_t cap)
+{
+    size_t n = 0;
+    pthread_mutex_lock(&v->mu);
+    vds *d = find_ds(v, data_source, NULL);
+    vseg *s = d ? find_seg(d, segment_id, NULL) : NULL;
+    for (size_t i = 0; s && i < s->servers.n && n < cap; i++, n++) {
+        types[n] = s->servers.v[i]->type;
+        names[n] = vrv_strdup(s->servers.v[i]->name ? s->servers.v[i]->name : "");
+    }
+    pthread_mutex_unlock(&v->mu);
+    return n;
+}
+
 void vrv_view_picks_free(vrv_view_pick *p, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
+        vrv_dataserver_unref(p[i].server);
         free(p[i].segment_id);
         free(p[i].data_source);
         free(p[i].version);

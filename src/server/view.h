@@ -10,13 +10,19 @@
  * segments with overshadowing and partition completeness applied — exactly
  * the segments Druid's broker would query.
  *
- * Servers are borrowed: a server must be unannounced from every segment
- * (vrv_view_remove_server) before it is freed. Thread safe.
+ * Servers are borrowed, but a query may still be talking to a server after
+ * it left the view: a server with a release function is reference counted
+ * (its owner holds one reference, every pick of vrv_view_select or
+ * vrv_view_repick another), and is released once it was removed from the
+ * view (vrv_view_remove_server) and the last reference is dropped. A server
+ * without one (the node's own historical) must outlive every query.
+ * Thread safe.
  */
 #ifndef VRV_VIEW_H
 #define VRV_VIEW_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 
 #include "base/time.h"
 
@@ -36,7 +42,16 @@ struct vrv_dataserver {
     int priority;         /* higher is preferred (Druid's tier priority) */
     const struct vrv_dataserver_ops *ops;
     void *impl;
+    /* NULL: the server outlives every query. Else called (on whatever
+     * thread drops it) when the last reference goes. */
+    void (*release)(vrv_dataserver *s);
+    atomic_int refs; /* starts at 1, the owner's */
 };
+
+/* Another reference to s (a no-op without a release function). */
+void vrv_dataserver_ref(vrv_dataserver *s);
+/* Drops one; the last calls s->release. s may be NULL. */
+void vrv_dataserver_unref(vrv_dataserver *s);
 
 typedef struct vrv_view vrv_view;
 
@@ -44,7 +59,9 @@ vrv_view *vrv_view_new(void);
 void vrv_view_free(vrv_view *v); /* v may be NULL */
 
 /* server now serves the segment described by dataseg (a DataSegment JSON,
- * referenced). Announcing an id twice for one server is a no-op. */
+ * referenced). Announcing an id twice for one server is a no-op, except
+ * that the segment's description is replaced when server is its only
+ * server (a real-time segment's dimensions grow while it ingests). */
 void vrv_view_announce(vrv_view *v, vrv_dataserver *server, json_t *dataseg);
 /* server no longer serves segment_id. */
 void vrv_view_unannounce(vrv_view *v, vrv_dataserver *server, const char *segment_id);
@@ -60,7 +77,7 @@ typedef struct vrv_view_pick {
                                query intervals and to what newer versions leave) */
     char *version;
     int32_t partition_num;
-    vrv_dataserver *server;
+    vrv_dataserver *server; /* referenced; NULL when no server serves it */
 } vrv_view_pick;
 
 /* The segments to query for data_source over intervals (sorted, condensed
@@ -68,6 +85,21 @@ typedef struct vrv_view_pick {
 size_t vrv_view_select(vrv_view *v, const char *data_source, const vrv_interval *ivs, size_t n,
                        vrv_view_pick **out);
 void vrv_view_picks_free(vrv_view_pick *p, size_t n);
+
+/* For a segment a query could not read from `failed` (it answered that it
+ * no longer holds it, or could not be reached): the server to ask now — one
+ * other than failed when another serves the segment (chosen as
+ * vrv_view_select chooses), else failed itself while it still announces it
+ * (referenced; drop it with vrv_dataserver_unref). NULL when the segment
+ * left the view. */
+vrv_dataserver *vrv_view_repick(vrv_view *v, const char *data_source, const char *segment_id,
+                                const vrv_dataserver *failed);
+
+/* The servers of a segment as (type, name) pairs in *types / *names — for
+ * tests and sys tables: how many (at most cap). Names are copied into
+ * names[i] (malloc'd). */
+size_t vrv_view_servers(vrv_view *v, const char *data_source, const char *segment_id,
+                        vrv_server_type *types, char **names, size_t cap);
 
 /* Names of the data sources with served segments, sorted (new reference). */
 json_t *vrv_view_datasources(vrv_view *v);

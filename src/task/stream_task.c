@@ -11,6 +11,22 @@
  * only while the loop is PAUSED (waiting on mu), so the loop may read it
  * without the lock.
  *
+ * Queries (POST /druid/v2, the broker's per-segment requests of segserve.h)
+ * and the segment list (GET /druid-internal/v1/segments) also run on the
+ * HTTP threads. What they read of the sinks — the sink list, each sink's
+ * index pointer, its committed spills and whether it is published — is
+ * guarded by stask.qmu: the run loop takes it for every change to those
+ * (a new sink, a new index, the swap of an index for its spill at persist,
+ * a sink leaving at handoff) and reads them without it, being their only
+ * writer. Rows are added to an index without the lock: the index serves one
+ * writer and concurrent readers (ingest/index.h), and a query copies what it
+ * needs under qmu (vrv_adapter_index) or holds a reference to the open spill
+ * files, so the loop never waits for a query to finish. A row is thus
+ * visible to queries once the loop added it, and stays visible exactly once
+ * through persist (index and spill swap atomically), publish (the sinks of
+ * a published sequence are still served) and handoff (a sink leaves only
+ * once the coordinator says a historical serves its segment).
+ *
  * Publishing is done by the run loop itself, between polls: a sequence whose
  * partitions are all read to its end is persisted, merged, pushed and
  * committed before reading goes on. A pause requested meanwhile is answered
@@ -20,6 +36,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +46,7 @@
 #include "base/buf.h"
 #include "base/fsutil.h"
 #include "base/granularity.h"
+#include "base/hash.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/time.h"
@@ -36,8 +54,10 @@
 #include "ingest/pipeline.h"
 #include "json/jutil.h"
 #include "json/jwriter.h"
+#include "query/adapter.h"
 #include "segment/segid.h"
 #include "server/http_client.h"
+#include "server/segserve.h"
 #include "stream/kafka.h"
 #include "stream/supplier.h"
 #include "task/merge.h"
@@ -62,6 +82,21 @@ typedef enum st_status {
 static const char *const STATUS_NAMES[] = {"NOT_STARTED", "STARTING", "READING", "PAUSED",
                                            "PUBLISHING"};
 
+/* A committed spill file opened for queries: shared by the sink and the
+ * queries reading it; the last reference closes it. */
+typedef struct spill {
+    vrv_segment *seg;
+    atomic_int refs;
+} spill;
+
+static void spill_unref(spill *sp)
+{
+    if (sp && atomic_fetch_sub(&sp->refs, 1) == 1) {
+        vrv_segment_close(sp->seg);
+        free(sp);
+    }
+}
+
 /* One open segment: the rows of one sequence in one segment interval. */
 typedef struct sink {
     char *id;             /* the allocated segment id */
@@ -74,6 +109,9 @@ typedef struct sink {
     int hydrants;         /* committed spill files */
     uint64_t spilled_rows;
     bool touched;         /* got a row from the record being processed */
+    bool published;       /* its sequence is published: served until handed off */
+    spill **spills;       /* [hydrants], opened by the first query that needs them */
+    char *dims;           /* dimensions of the spilled rows, comma-joined ("" none) */
 } sink;
 
 /* A published segment waiting for the coordinator to serve it. */
@@ -126,6 +164,12 @@ typedef struct stask {
     uint64_t errors_seen;  /* unparseable + processedWithError when events was built */
     vrv_task_meters meters;
     vrv_http_client *http; /* coordinator calls */
+
+    /* ---- what queries read: see the threading note at the top ---- */
+    pthread_mutex_t qmu;
+    json_t *rt_meta;       /* the footer metadata a real-time segment would have */
+    uint64_t list_gen;     /* bumped whenever the segment list changes (under qmu) */
+    uint64_t list_hash;    /* hash of the list as last served (under qmu) */
 } stask;
 
 /* ---- small helpers --------------------------------------------------------------- */
@@ -246,6 +290,9 @@ static json_t *timestamp_spec_json(const vrv_spec_timestamp *t)
 static void sink_free(sink *s)
 {
     if (!s) return;
+    for (int h = 0; s->spills && h < s->hydrants; h++) spill_unref(s->spills[h]);
+    free(s->spills);
+    free(s->dims);
     free(s->id);
     free(s->seq_name);
     free(s->version);
@@ -284,14 +331,36 @@ static sink *sink_from_segment(const char *ds, const json_t *seg, const char *se
     s->id = vrv_segid_format(ds, iv, ver, s->partition_num);
     s->seq_name = vrv_strdup(seq_name);
     s->segment = json_incref((json_t *)seg);
+    s->dims = vrv_strdup("");
     return s;
+}
+
+/* Adds sink s to the list queries see. */
+static void sink_add(stask *st, sink *s)
+{
+    pthread_mutex_lock(&st->qmu);
+    vrv_vec_push(&st->sinks, s);
+    pthread_mutex_unlock(&st->qmu);
+}
+
+/* Removes sink k from the list (and frees it once no query holds its spills). */
+static void sink_remove(stask *st, size_t k)
+{
+    sink *s = st->sinks.v[k];
+    if (st->last_sink == s) st->last_sink = NULL;
+    pthread_mutex_lock(&st->qmu);
+    memmove(&st->sinks.v[k], &st->sinks.v[k + 1], (st->sinks.n - k - 1) * sizeof(sink *));
+    st->sinks.n--;
+    pthread_mutex_unlock(&st->qmu);
+    sink_free(s);
 }
 
 static sink *find_sink(stask *st, const char *seq_name, vrv_ms t)
 {
     for (size_t i = 0; i < st->sinks.n; i++) {
         sink *s = st->sinks.v[i];
-        if (strcmp(s->seq_name, seq_name) == 0 && vrv_interval_contains(s->iv, t)) return s;
+        if (!s->published && strcmp(s->seq_name, seq_name) == 0 && vrv_interval_contains(s->iv, t))
+            return s;
     }
     return NULL;
 }
@@ -351,7 +420,7 @@ static sink *allocate(stask *st, const vrv_stask_seq *q, vrv_ms t, vrv_error *er
         return NULL;
     }
     VRV_INFO(MOD, "sequence [%s]: new segment [%s]", q->name, s->id);
-    vrv_vec_push(&st->sinks, s);
+    sink_add(st, s);
     return s;
 }
 
@@ -366,7 +435,12 @@ static vrv_index *row_sink(void *ctx, vrv_ms t, vrv_error *err)
         if (!s && !(s = allocate(st, st->cur_seq, t, err))) return NULL;
         st->last_sink = s;
     }
-    if (!s->idx) s->idx = vrv_pipeline_new_index(st->pipe);
+    if (!s->idx) {
+        vrv_index *idx = vrv_pipeline_new_index(st->pipe);
+        pthread_mutex_lock(&st->qmu);
+        s->idx = idx;
+        pthread_mutex_unlock(&st->qmu);
+    }
     s->touched = true;
     return s->idx;
 }
@@ -380,6 +454,7 @@ static void commit_of(stask *st, vrv_stask_commit *c, const int *hydrants, const
     vrv_posmap_copy(&c->next, &st->curr);
     for (size_t i = 0; i < st->sinks.n; i++) {
         const sink *s = st->sinks.v[i];
+        if (s->published) continue; /* its sequence is done: nothing to restore */
         vrv_stask_commit_add(c, s->id, s->seq_name, s->segment, hydrants ? hydrants[i] : s->hydrants,
                              rows ? rows[i] : s->spilled_rows);
     }
@@ -392,6 +467,49 @@ static int save_commit(stask *st, vrv_error *err)
     int rc = vrv_stask_commit_save(&c, st->persist_dir, err);
     vrv_stask_commit_free(&c);
     return rc;
+}
+
+/* The footer of a sink's spill files: the segment's identity (so a query
+ * reading a spill names its rows after the segment) and what
+ * segmentMetadata reports of it. New reference. */
+static json_t *sink_meta(const stask *st, const sink *s)
+{
+    json_t *m = json_deep_copy(st->rt_meta);
+    vrv_buf iv = VRV_BUF_INIT;
+    vrv_interval_append(&iv, s->iv);
+    json_object_set_new(m, "dataSource", json_string(st->pl.data_source));
+    json_object_set_new(m, "interval", json_stringn(iv.data, iv.len));
+    json_object_set_new(m, "version", json_string(s->version));
+    json_object_set_new(m, "partitionNum", json_integer(s->partition_num));
+    json_object_set_new(m, "shardSpec", json_pack("{s:s, s:i, s:i}", "type", "numbered",
+                                                  "partitionNum", (int)s->partition_num,
+                                                  "partitions", (int)s->core));
+    vrv_buf_free(&iv);
+    return m;
+}
+
+/* csv ("a,b") with the dimensions of idx it lacks appended (malloc'd). */
+static char *dims_union(const char *csv, const vrv_index *idx)
+{
+    vrv_buf b = VRV_BUF_INIT;
+    vrv_buf_puts(&b, csv);
+    vrv_index_snapshot snap;
+    if (idx) vrv_index_snapshot_take(idx, &snap);
+    for (size_t d = 0; idx && d < snap.ndims; d++) {
+        const char *name = snap.dims[d].name;
+        size_t n = strlen(name);
+        bool have = false;
+        for (const char *p = b.data; p && *p && !have;) {
+            const char *e = strchr(p, ',');
+            size_t len = e ? (size_t)(e - p) : strlen(p);
+            have = len == n && memcmp(p, name, n) == 0;
+            p = e ? e + 1 : p + len;
+        }
+        if (have) continue;
+        if (b.len) vrv_buf_putc(&b, ',');
+        vrv_buf_puts(&b, name);
+    }
+    return vrv_buf_detach(&b);
 }
 
 /* Writes every sink's in-memory rows to a new spill file, then the commit
@@ -411,10 +529,12 @@ static int persist_all(stask *st, vrv_error *err)
         char *dir = vrv_stask_sink_dir(st->persist_dir, s->id);
         char *path = vrv_stask_spill_path(st->persist_dir, s->id, s->hydrants);
         size_t r = 0;
+        json_t *meta = sink_meta(st, s);
         rc = vrv_fs_mkdirs(dir, err);
         if (rc == 0)
-            rc = vrv_task_persist(s->idx, vrv_pipeline_metrics(st->pipe), &st->spill_opts, NULL,
+            rc = vrv_task_persist(s->idx, vrv_pipeline_metrics(st->pipe), &st->spill_opts, meta,
                                   path, &r, err);
+        json_decref(meta);
         free(dir);
         free(path);
         if (rc == 0) {
@@ -430,15 +550,27 @@ static int persist_all(stask *st, vrv_error *err)
         vrv_stask_commit_free(&c);
     }
     if (rc == 0) {
+        /* The rows move from the indexes to the spills in one step for
+         * queries; the indexes are freed once no query can reach them. */
+        vrv_index **gone = vrv_calloc(n ? n : 1, sizeof *gone);
+        pthread_mutex_lock(&st->qmu);
         for (size_t i = 0; i < n; i++) {
             sink *s = st->sinks.v[i];
             if (hyd[i] != s->hydrants) {
-                vrv_index_free(s->idx);
+                char *d = dims_union(s->dims, s->idx);
+                free(s->dims);
+                s->dims = d;
+                gone[i] = s->idx;
                 s->idx = NULL;
+                s->spills = vrv_realloc(s->spills, (size_t)hyd[i] * sizeof *s->spills);
+                for (int h = s->hydrants; h < hyd[i]; h++) s->spills[h] = NULL;
             }
             s->hydrants = hyd[i];
             s->spilled_rows = rows[i];
         }
+        pthread_mutex_unlock(&st->qmu);
+        for (size_t i = 0; i < n; i++) vrv_index_free(gone[i]);
+        free(gone);
         if (written) VRV_DEBUG(MOD, "persisted %zu sinks", written);
     } else {
         vrv_error_prefix(err, "persist");
@@ -456,7 +588,7 @@ static bool persist_due(stask *st)
     uint64_t rows = 0, bytes = 0;
     for (size_t i = 0; i < st->sinks.n; i++) {
         const sink *s = st->sinks.v[i];
-        if (!s->idx) continue;
+        if (!s->idx) continue; /* published sinks never have one */
         rows += vrv_index_rows(s->idx);
         bytes += vrv_index_bytes(s->idx);
     }
@@ -486,6 +618,22 @@ static void pct_append(vrv_buf *b, const char *s)
     }
 }
 
+/* A sink whose segment a historical now serves leaves the task: queries
+ * that still ask the task for it are answered that it is missing, and the
+ * broker reads the historical's copy instead. */
+static void drop_handed_off(stask *st, const char *id)
+{
+    for (size_t k = 0; k < st->sinks.n; k++) {
+        sink *s = st->sinks.v[k];
+        if (!s->published || strcmp(s->id, id) != 0) continue;
+        char *dir = vrv_stask_sink_dir(st->persist_dir, s->id);
+        sink_remove(st, k);
+        vrv_fs_remove_tree(dir, NULL); /* spills still read stay mapped */
+        free(dir);
+        return;
+    }
+}
+
 /* Asks the coordinator once about every waiting segment; drops the ones
  * handed off. */
 static void handoff_poll(stask *st)
@@ -512,6 +660,7 @@ static void handoff_poll(stask *st)
         vrv_buf_free(&iv);
         if (done) {
             VRV_INFO(MOD, "segment [%s] handed off", h->id);
+            drop_handed_off(st, h->id);
             handoff_clear(h);
             st->handoffs.v[i] = st->handoffs.v[--st->handoffs.n];
             continue;
@@ -635,13 +784,18 @@ static int restore_commit(stask *st, vrv_error *err)
         }
         s->hydrants = keep.sinks[i].hydrants;
         s->spilled_rows = keep.sinks[i].rows;
+        s->spills = vrv_calloc(s->hydrants ? (size_t)s->hydrants : 1, sizeof *s->spills);
         for (int h = 0; h < s->hydrants && rc == 0; h++) {
             char *p = vrv_stask_spill_path(st->persist_dir, s->id, h);
             if (!vrv_fs_exists(p))
                 rc = vrv_error_set(err, VRV_ECORRUPT, "committed spill file %s is missing", p);
             free(p);
         }
-        vrv_vec_push(&st->sinks, s);
+        if (rc < 0) {
+            sink_free(s);
+            break;
+        }
+        sink_add(st, s);
     }
     if (rc == 0) {
         vrv_posmap_free(&st->curr);
@@ -861,19 +1015,30 @@ static int publish_seq(stask *st, size_t i, vrv_error *err)
     vrv_stask_seqs_remove(&st->seqs, i);
     pthread_mutex_unlock(&st->mu);
     rc = vrv_stask_seqs_save(&st->seqs, &st->curr, st->persist_dir, err);
+    /* Its sinks are served until their segments are handed off (the
+     * published copies carry the same ids, so the broker reads one or the
+     * other); sinks without rows published nothing and go now. */
     for (size_t k = 0; k < st->sinks.n;) {
         sink *s = st->sinks.v[k];
-        if (strcmp(s->seq_name, name) != 0) {
+        if (s->published || strcmp(s->seq_name, name) != 0) {
             k++;
             continue;
         }
-        if (st->last_sink == s) st->last_sink = NULL;
+        bool waits = false;
+        for (size_t h = 0; h < st->handoffs.n && !waits; h++)
+            waits = strcmp(st->handoffs.v[h].id, s->id) == 0;
+        if (waits) {
+            if (st->last_sink == s) st->last_sink = NULL;
+            pthread_mutex_lock(&st->qmu);
+            s->published = true;
+            pthread_mutex_unlock(&st->qmu);
+            k++;
+            continue;
+        }
         char *dir = vrv_stask_sink_dir(st->persist_dir, s->id);
+        sink_remove(st, k);
         vrv_fs_remove_tree(dir, NULL);
         free(dir);
-        sink_free(s);
-        memmove(&st->sinks.v[k], &st->sinks.v[k + 1], (st->sinks.n - k - 1) * sizeof(sink *));
-        st->sinks.n--;
     }
     free(name);
     if (rc == 0) rc = save_commit(st, err);
@@ -1127,7 +1292,8 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
         st->part_rows[part_index(st, part)] += rs->processed + rs->processed_with_error - before;
         /* Druid's isPushRequired: a full segment (or task) closes the sequence. */
         uint64_t total = 0;
-        for (size_t i = 0; i < st->sinks.n; i++) total += sink_rows(st->sinks.v[i]);
+        for (size_t i = 0; i < st->sinks.n; i++)
+            if (!st->sinks.v[i]->published) total += sink_rows(st->sinks.v[i]);
         const vrv_spec_stream_tuning *t = &st->pl.spec.tuning;
         for (size_t i = 0; i < st->sinks.n; i++) {
             sink *s = st->sinks.v[i];
@@ -1569,6 +1735,223 @@ out:
     vrv_posmap_free(&body);
 }
 
+/* ---- queries and the segment list ------------------------------------------------- */
+
+/* What a query reads of one sink, taken under qmu: a copy of its in-memory
+ * rows and references to its spills. */
+typedef struct read_set {
+    VRV_VEC(vrv_adapter *) ads;
+    VRV_VEC(spill *) spills;
+    vrv_segserve_target *targets;
+    size_t ntargets;
+    size_t *first; /* per target: its first adapter in ads */
+} read_set;
+
+static void read_set_free(read_set *r)
+{
+    for (size_t i = 0; i < r->ads.n; i++) vrv_adapter_free(r->ads.v[i]);
+    vrv_vec_free(&r->ads);
+    for (size_t i = 0; i < r->spills.n; i++) spill_unref(r->spills.v[i]);
+    vrv_vec_free(&r->spills);
+    free(r->targets);
+    free(r->first);
+}
+
+/* Adds the adapters of sink s to r. Caller holds qmu. A spill is opened on
+ * first use and stays open with the sink. */
+static int read_sink(stask *st, sink *s, read_set *r, vrv_error *err)
+{
+    for (int h = 0; h < s->hydrants; h++) {
+        if (!s->spills[h]) {
+            char *path = vrv_stask_spill_path(st->persist_dir, s->id, h);
+            vrv_segment *seg = NULL;
+            int rc = vrv_segment_open(path, &seg, err);
+            free(path);
+            if (rc < 0) return rc;
+            spill *sp = vrv_calloc(1, sizeof *sp);
+            sp->seg = seg;
+            atomic_init(&sp->refs, 1);
+            s->spills[h] = sp;
+        }
+        spill *sp = s->spills[h];
+        atomic_fetch_add(&sp->refs, 1);
+        vrv_vec_push(&r->spills, sp);
+        vrv_vec_push(&r->ads, vrv_adapter_segment(sp->seg, s->id));
+    }
+    if (s->idx && vrv_index_rows(s->idx) > 0)
+        vrv_vec_push(&r->ads, vrv_adapter_index(s->idx, st->pl.data_source, s->id, s->iv, st->rt_meta));
+    return 0;
+}
+
+typedef struct query_watch {
+    vrv_ms deadline;
+} query_watch;
+
+static int query_check(void *ctx, vrv_error *err)
+{
+    const query_watch *w = ctx;
+    if (now_ms() >= w->deadline)
+        return vrv_error_set(err, VRV_ETIMEOUT,
+                             "Query did not complete within configured timeout period. You can "
+                             "increase query timeout or tune the performance of query.");
+    return 0;
+}
+
+/* POST /druid/v2: the broker's request for some of the task's real-time
+ * segments (segserve.h), answered with the partial result over each
+ * segment's in-memory rows and committed spills; the segments the task no
+ * longer has (handed off) are answered missing. A plain native query is
+ * answered too, over every segment of the task, with the final result. */
+static void h_query(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    const char *ct = vrv_http_req_header(req, "Content-Type");
+    if (ct && strcasestr(ct, "smile")) {
+        vrv_http_error(resp, 415, "Unsupported Media Type: %s; send application/json", ct);
+        return;
+    }
+    size_t len;
+    const char *text = vrv_http_req_body(req, &len);
+    json_t *body = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+    bool segs = vrv_segserve_is_request(body);
+    vrv_segserve_req r = {0};
+    vrv_query_error qerr = {0};
+    if (segs && vrv_segserve_parse(body, &r, resp) < 0) {
+        json_decref(body);
+        return;
+    }
+    if (!segs && vrv_query_parse(text, len, &r.q, &qerr) < 0) {
+        vrv_buf out = VRV_BUF_INIT;
+        int status = vrv_query_error_body(&qerr, st->env->host, &out);
+        vrv_http_resp_raw(resp, status, "application/json", out.data, out.len);
+        vrv_buf_free(&out);
+        json_decref(body);
+        return;
+    }
+    json_decref(body);
+    query_watch w = {now_ms() + (r.q->ctx.timeout > 0 ? r.q->ctx.timeout : 300000)};
+    read_set rs = {0};
+    const vrv_segdesc **missing = vrv_calloc(r.n ? r.n : 1, sizeof *missing);
+    size_t nmissing = 0;
+    vrv_error err;
+    int rc = 0;
+    pthread_mutex_lock(&st->qmu);
+    size_t cap = segs ? r.n : st->sinks.n;
+    rs.targets = vrv_calloc(cap ? cap : 1, sizeof *rs.targets);
+    rs.first = vrv_calloc(cap ? cap : 1, sizeof *rs.first);
+    for (size_t i = 0; i < cap && rc == 0; i++) {
+        sink *s = NULL;
+        if (segs) {
+            for (size_t k = 0; k < st->sinks.n && !s; k++)
+                if (vrv_segdesc_matches(&r.descs[i], st->sinks.v[k]->iv, st->sinks.v[k]->version,
+                                        st->sinks.v[k]->partition_num))
+                    s = st->sinks.v[k];
+            if (!s) {
+                missing[nmissing++] = &r.descs[i];
+                continue;
+            }
+        } else {
+            s = st->sinks.v[i];
+        }
+        rs.first[rs.ntargets] = rs.ads.n;
+        rc = read_sink(st, s, &rs, &err);
+        rs.targets[rs.ntargets++] =
+            (vrv_segserve_target){NULL, 0, s->iv, segs ? r.descs[i].itvl : s->iv};
+    }
+    pthread_mutex_unlock(&st->qmu);
+    for (size_t i = 0; i < rs.ntargets; i++) {
+        size_t end = i + 1 < rs.ntargets ? rs.first[i + 1] : rs.ads.n;
+        rs.targets[i].ads = rs.ads.v + rs.first[i];
+        rs.targets[i].nads = end - rs.first[i];
+    }
+    vrv_query_partial *p = vrv_query_partial_new(r.q);
+    vrv_query_check chk = {query_check, &w};
+    if (rc == 0) rc = vrv_segserve_run(r.q, rs.targets, rs.ntargets, &chk, p, &err);
+    read_set_free(&rs);
+    if (rc < 0) {
+        char host[300];
+        snprintf(host, sizeof host, "%s:%d", st->env->host, st->env->port);
+        vrv_http_error_from(resp, &err, host);
+    } else if (segs) {
+        vrv_segserve_answer(resp, p, missing, nmissing);
+    } else {
+        vrv_buf out = VRV_BUF_INIT;
+        rc = vrv_query_render(r.q, p, vrv_http_req_query(req, "pretty") ? VRV_JW_PRETTY : 0, &out,
+                              &err);
+        if (rc == 0) vrv_http_resp_raw(resp, 200, "application/json", out.data, out.len);
+        else vrv_http_error_from(resp, &err, NULL);
+        vrv_buf_free(&out);
+    }
+    vrv_query_partial_free(p);
+    free(missing);
+    vrv_segserve_req_free(&r);
+}
+
+/* The DataSegment JSON of a sink as announced: its allocated id, no load
+ * spec (nothing is in deep storage yet), the dimensions so far, size 0.
+ * Caller holds qmu. */
+static json_t *sink_dataseg(const stask *st, const sink *s)
+{
+    char *csv = dims_union(s->dims, s->idx);
+    VRV_VEC(const char *) dims = {0};
+    for (char *p = csv; *p;) {
+        char *e = strchr(p, ',');
+        if (e) *e = '\0';
+        vrv_vec_push(&dims, p);
+        if (!e) break;
+        p = e + 1;
+    }
+    const vrv_agg_list *m = vrv_pipeline_metrics(st->pipe);
+    const char **mets = vrv_calloc(m->n ? m->n : 1, sizeof *mets);
+    for (size_t i = 0; i < m->n; i++) mets[i] = m->v[i]->name;
+    json_t *ls = json_object();
+    vrv_dataseg_desc d = {st->pl.data_source, s->iv, s->version, ls, dims.v, dims.n,
+                          mets, m->n, s->partition_num, s->core, 0};
+    json_t *j = vrv_dataseg_to_json(&d);
+    json_decref(ls);
+    free(mets);
+    vrv_vec_free(&dims);
+    free(csv);
+    return j;
+}
+
+/* GET /druid-internal/v1/segments?counter=N: the task's real-time segments
+ * for a server's view of the cluster, after Druid's segment list endpoint
+ * (ChangeRequestsSnapshot): {"counter":{"counter":C,"hash":H},
+ * "resetCounter":..,"requests":[{"action":"load","segment":<DataSegment>}]}.
+ * The counter changes whenever the list does; asked with the current
+ * counter the answer has no requests, otherwise it has the whole list and
+ * "resetCounter":true (the caller replaces what it had). */
+static void h_segments(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
+{
+    stask *st = ctx;
+    const char *c = vrv_http_req_query(req, "counter");
+    long long asked = c && *c ? strtoll(c, NULL, 10) : -1;
+    json_t *list = json_array();
+    pthread_mutex_lock(&st->qmu);
+    for (size_t i = 0; i < st->sinks.n; i++)
+        json_array_append_new(list, sink_dataseg(st, st->sinks.v[i]));
+    char *text = json_dumps(list, JSON_COMPACT);
+    uint64_t h = vrv_hash(text, strlen(text));
+    if (h != st->list_hash || st->list_gen == 0) {
+        st->list_hash = h;
+        st->list_gen++;
+    }
+    uint64_t gen = st->list_gen;
+    pthread_mutex_unlock(&st->qmu);
+    free(text);
+    bool same = asked >= 0 && (uint64_t)asked == gen;
+    json_t *reqs = json_array();
+    for (size_t i = 0; !same && i < json_array_size(list); i++)
+        json_array_append_new(reqs, json_pack("{s:s, s:O}", "action", "load", "segment",
+                                              json_array_get(list, i)));
+    json_decref(list);
+    vrv_http_resp_json(resp, 200,
+                       json_pack("{s:b, s:n, s:{s:I, s:I}, s:o}", "resetCounter", !same,
+                                 "resetCause", "counter", "counter", (json_int_t)gen, "hash",
+                                 (json_int_t)(h & INT64_MAX), "requests", reqs));
+}
+
 #define CHAT "/druid/worker/v1/chat/{id}/"
 
 static const vrv_task_route ROUTES[] = {
@@ -1584,6 +1967,8 @@ static const vrv_task_route ROUTES[] = {
     {"GET", CHAT "rowStats", h_row_stats},
     {"GET", CHAT "liveReports", h_live_reports},
     {"GET", CHAT "unparseableEvents", h_unparseable},
+    {"POST", "/druid/v2", h_query},
+    {"GET", "/druid-internal/v1/segments", h_segments},
 };
 
 /* ---- the run ------------------------------------------------------------------------------ */
@@ -1695,6 +2080,11 @@ static int setup(stask *st, vrv_error *err)
                               .max_time = st->pl.max_time};
     if ((rc = vrv_pipeline_new(&pc, &st->pipe, err)) < 0) return rc;
     st->timestamp_spec = timestamp_spec_json(&sp->schema.timestamp);
+    st->rt_meta = json_pack("{s:o, s:o, s:b, s:O}", "aggregators",
+                            vrv_task_combining_json(vrv_pipeline_metrics(st->pipe)),
+                            "queryGranularity", vrv_gran_to_json(&sp->schema.granularity.query),
+                            "rollup", (int)sp->schema.granularity.rollup, "timestampSpec",
+                            st->timestamp_spec);
     st->pub = (vrv_publish_schema){.data_source = st->pl.data_source,
                                    .metrics = vrv_pipeline_metrics(st->pipe),
                                    .rollup = sp->schema.granularity.rollup,
@@ -1726,7 +2116,15 @@ static void teardown(stask *st)
     st->env->http = NULL;
     vrv_supplier_close(st->sup);
     vrv_pipeline_free(st->pipe);
-    for (size_t i = 0; i < st->sinks.n; i++) sink_free(st->sinks.v[i]);
+    for (size_t i = 0; i < st->sinks.n; i++) {
+        sink *s = st->sinks.v[i];
+        if (s->published) { /* not handed off in time: its segment is the historicals' now */
+            char *dir = vrv_stask_sink_dir(st->persist_dir, s->id);
+            vrv_fs_remove_tree(dir, NULL);
+            free(dir);
+        }
+        sink_free(s);
+    }
     vrv_vec_free(&st->sinks);
     for (size_t i = 0; i < st->handoffs.n; i++) handoff_clear(&st->handoffs.v[i]);
     vrv_vec_free(&st->handoffs);
@@ -1737,6 +2135,7 @@ static void teardown(stask *st)
     vrv_http_client_free(st->http);
     json_decref(st->events);
     json_decref(st->timestamp_spec);
+    json_decref(st->rt_meta);
     free(st->background_error);
     free(st->part_rows);
     free(st->persist_dir);
@@ -1744,6 +2143,7 @@ static void teardown(stask *st)
     vrv_task_meters_destroy(&st->meters);
     vrv_stask_payload_free(&st->pl);
     pthread_mutex_destroy(&st->mu);
+    pthread_mutex_destroy(&st->qmu);
     pthread_cond_destroy(&st->cv);
 }
 
@@ -1755,6 +2155,7 @@ void vrv_stask_run(vrv_task_env *env, vrv_error *failure)
     st->env = env;
     st->ingestion_state = "NOT_STARTED";
     pthread_mutex_init(&st->mu, NULL);
+    pthread_mutex_init(&st->qmu, NULL);
     pthread_cond_init(&st->cv, NULL);
     vrv_task_meters_init(&st->meters);
     vrv_error_clear(failure);

@@ -66,7 +66,10 @@ int vrv_task_serve(vrv_task_env *env, const vrv_task_route *routes, size_t n, vo
 {
     vrv_http_config cfg = {.bind = is_loopback(env->host) ? "127.0.0.1" : "0.0.0.0",
                            .port = 0,
-                           .threads = 2,
+                           /* the supervisor's chat calls (a pause holds a thread up
+                              to 2 s), the broker's queries, and the segment list
+                              polled by every server's view */
+                           .threads = 4,
                            .max_connections = 64};
     vrv_http_server *s;
     int rc = vrv_http_server_new(&cfg, &s, err);

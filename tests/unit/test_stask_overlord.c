@@ -354,3 +354,48 @@ TEST(publish_compare_and_swap)
     vrv_meta_close(m);
     free(exe);
 }
+
+/* ---- pending segments of a finished group ------------------------------------------- */
+
+static size_t pending_count(vrv_meta *m)
+{
+    vrv_meta_pending_list l = {0};
+    vrv_error err;
+    CHECK_INT(vrv_meta_pending_query(m, "metrics", VRV_META_MIN_MS, VRV_META_MAX_MS, &l, &err), 0);
+    size_t n = l.n;
+    vrv_meta_pending_list_free(&l);
+    return n;
+}
+
+/* While a task of a group runs, the group's allocations stay (a replica
+ * behind must get the same ids); once the last one is done they are
+ * forgotten, so a task starting over with the same sequence name (a reset
+ * to the same offsets) is not handed the id of a published segment. */
+TEST(pending_segments_forgotten_with_the_group)
+{
+    vrv_meta *m = open_meta("pending");
+    char *exe = script("sleeper2", "sleep 30");
+    vrv_overlord *o = start(m, exe, "tasks-pending");
+    vrv_error err;
+    char *id = NULL;
+    const char *ids[] = {"index_kafka_sup_p1", "index_kafka_sup_p2"};
+    for (int i = 0; i < 2; i++) {
+        json_t *t = task_json(ids[i], "9223372036854775807");
+        CHECK_INT(vrv_overlord_submit(o, t, &id, &err), 0);
+        free(id);
+        json_decref(t);
+    }
+    char *a = alloc_seg(o, ids[0], "seq_0", 5);
+    CHECK_INT(pending_count(m), 1);
+    CHECK_INT(vrv_overlord_shutdown(o, ids[0], "test", &err), 0);
+    CHECK_INT(pending_count(m), 1);
+    char *b = alloc_seg(o, ids[1], "seq_0", 5);
+    CHECK_STR(b, a); /* the same id for the same sequence and interval */
+    CHECK_INT(vrv_overlord_shutdown(o, ids[1], "test", &err), 0);
+    CHECK_INT(pending_count(m), 0);
+    free(a);
+    free(b);
+    vrv_overlord_free(o);
+    vrv_meta_close(m);
+    free(exe);
+}
