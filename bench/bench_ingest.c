@@ -23,10 +23,20 @@
 #include <string.h>
 #include <time.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/fsutil.h"
 #include "base/mem.h"
+#include "base/time.h"
+#include "base/vec.h"
 #include "gen/gen.h"
 #include "ingest/pipeline.h"
 #include "json/jutil.h"
+#include "task/merge.h"
+#ifdef VARVE_HAVE_SIMDJSON
+#include "simdjson_decode.h"
+#endif
 
 static const char *SPEC =
     "{\"type\":\"kafka\",\"spec\":{\"dataSchema\":{\"dataSource\":\"clicks\","
@@ -173,6 +183,176 @@ static double run_jansson(const vrv_buf *data, const size_t *starts, size_t n, u
     return t;
 }
 
+/* ---- the stages alone ------------------------------------------------------ */
+
+#define STAGE_CHUNK 4096 /* rows decoded (untimed) before they are added (timed) */
+
+typedef struct stages {
+    double rollup;          /* CPU s: vrv_index_add of every event, decoded beforehand */
+    double persist;         /* CPU s: vrv_task_persist of every full index */
+    double merge;           /* CPU s: vrv_task_merge of the spills into one segment */
+    size_t spills, rows;    /* spill files written; rows written to them */
+    size_t distinct;        /* distinct (minute, dimensions): the rows rollup must leave */
+    uint64_t merged_rows, merged_bytes; /* the merged segment */
+    size_t index_bytes_per_row;
+} stages;
+
+typedef struct merge_ctx {
+    char *path;  /* the output segment */
+    stages *st;
+} merge_ctx;
+
+static int merge_begin(void *mctx, size_t index, size_t count, const char *const *dims, size_t ndims,
+                       char **path, json_t **meta, vrv_error *err)
+{
+    (void)index;
+    (void)count;
+    (void)dims;
+    (void)ndims;
+    (void)err;
+    *path = vrv_strdup(((merge_ctx *)mctx)->path);
+    *meta = NULL;
+    return 0;
+}
+
+static int merge_done(void *mctx, size_t index, const vrv_merge_result *r, vrv_error *err)
+{
+    (void)index;
+    (void)err;
+    stages *st = ((merge_ctx *)mctx)->st;
+    st->merged_rows += r->rows;
+    st->merged_bytes += r->size;
+    return 0;
+}
+
+/* Rollup alone, then persist alone, then merge alone, each timed on its own:
+ * the events are decoded STAGE_CHUNK at a time off the clock and added to the
+ * index on it; a full index (maxRowsInMemory) is persisted to a spill on the
+ * clock; the spills are merged into one segment on the clock. */
+static stages run_stages(const vrv_spec_supervisor *spec, const vrv_buf *data, size_t n, const char *dir)
+{
+    vrv_pipeline_config cfg = {&spec->schema, &spec->io.input_format, &spec->tuning.c, false, false, 0, 0};
+    vrv_pipeline *p;
+    vrv_error err;
+    if (vrv_pipeline_new(&cfg, &p, &err) != 0) {
+        fprintf(stderr, "pipeline: %s\n", err.msg);
+        exit(1);
+    }
+    const vrv_agg_list *metrics = vrv_pipeline_metrics(p);
+    vrv_input_format *fmt;
+    if (vrv_input_format_parse(spec->io.input_format.json, "inputFormat", &fmt, &err)) exit(1);
+    vrv_fieldset fs;
+    vrv_fieldset_init(&fs);
+    const char *names[] = {"timestamp", "page", "referrer", "country", "device", "browser",
+                           "latency_ms", "bytes", "status"};
+    for (size_t i = 0; i < 9; i++) vrv_fieldset_add(&fs, names[i]);
+    vrv_input_reader *r = vrv_input_reader_new(fmt, &fs, &err);
+    vrv_input_reader_start(r, data->data, data->len, NULL);
+    vrv_arena a;
+    vrv_arena_init(&a, 0);
+    vrv_value *vals = vrv_malloc(STAGE_CHUNK * 9 * sizeof *vals);
+    vrv_ms *ts = vrv_malloc(STAGE_CHUNK * sizeof *ts);
+    vrv_value mets[3];
+    stages st = {0};
+    size_t max_rows = (size_t)spec->tuning.c.max_rows_in_memory, done = 0;
+    VRV_VEC(char *) paths = {0};
+    vrv_index *idx = vrv_pipeline_new_index(p);
+    vrv_map keys; /* the expected answer, computed off the clock */
+    vrv_map_init(&keys, true);
+    vrv_buf key = VRV_BUF_INIT;
+    for (;;) {
+        size_t k = 0;
+        int rc = 1;
+        while (k < STAGE_CHUNK && (rc = vrv_input_reader_next(r, &(vrv_row){vals + 9 * k, 9, 0, NULL, NULL}, &a, &err)) != 0) {
+            if (rc < 0) continue;
+            vrv_value *v = vals + 9 * k;
+            vrv_ms t = 0;
+            if (v[0].type != VRV_V_STRING || vrv_time_parse(v[0].u.s, v[0].len, 0, &t, &err)) {
+                fprintf(stderr, "bench_ingest: an event without a timestamp\n");
+                exit(1);
+            }
+            ts[k] = t - t % 60000; /* queryGranularity minute (UTC) */
+            vrv_buf_reset(&key);
+            vrv_buf_append(&key, &ts[k], sizeof ts[k]);
+            for (int d = 1; d <= 5; d++) {
+                if (v[d].type == VRV_V_STRING) vrv_buf_append(&key, v[d].u.s, v[d].len);
+                vrv_buf_putc(&key, '\0');
+            }
+            vrv_map_put(&keys, key.data, key.len, NULL);
+            k++;
+        }
+        double c0 = cpu_s();
+        for (size_t i = 0; i < k; i++) {
+            mets[0] = vrv_null();
+            mets[1] = vals[9 * i + 6];
+            mets[2] = vals[9 * i + 7];
+            vrv_index_add(idx, ts[i], vals + 9 * i + 1, 5, mets, NULL);
+        }
+        st.rollup += cpu_s() - c0;
+        vrv_arena_reset(&a);
+        done += k;
+        if (vrv_index_rows(idx) >= max_rows || (rc == 0 && vrv_index_rows(idx) > 0)) {
+            if (!st.index_bytes_per_row) st.index_bytes_per_row = vrv_index_bytes(idx) / vrv_index_rows(idx);
+            char *path = vrv_malloc(strlen(dir) + 32);
+            sprintf(path, "%s/spill%zu.vseg", dir, paths.n);
+            size_t rows;
+            c0 = cpu_s();
+            if (vrv_task_persist(idx, metrics, NULL, NULL, path, &rows, &err)) {
+                fprintf(stderr, "persist: %s\n", err.msg);
+                exit(1);
+            }
+            st.persist += cpu_s() - c0;
+            st.rows += rows;
+            vrv_vec_push(&paths, path);
+            vrv_index_free(idx);
+            idx = vrv_pipeline_new_index(p);
+        }
+        if (rc == 0) break;
+    }
+    vrv_index_free(idx);
+    st.distinct = keys.n;
+    vrv_map_destroy(&keys);
+    vrv_buf_free(&key);
+    if (done != n) {
+        fprintf(stderr, "wrong answer: decoded %zu of %zu events\n", done, n);
+        exit(1);
+    }
+    st.spills = paths.n;
+    vrv_segment **segs = vrv_calloc(paths.n, sizeof *segs);
+    for (size_t i = 0; i < paths.n; i++)
+        if (vrv_segment_open(paths.v[i], &segs[i], &err)) {
+            fprintf(stderr, "spill: %s\n", err.msg);
+            exit(1);
+        }
+    merge_ctx mc = {vrv_malloc(strlen(dir) + 32), &st};
+    sprintf(mc.path, "%s/merged.vseg", dir);
+    vrv_merge_spec ms = {.metrics = metrics, .rollup = true, .max_rows = 0,
+                         .begin = merge_begin, .done = merge_done, .ctx = &mc};
+    double c0 = cpu_s();
+    if (vrv_task_merge(segs, paths.n, &ms, &err)) {
+        fprintf(stderr, "merge: %s\n", err.msg);
+        exit(1);
+    }
+    st.merge = cpu_s() - c0;
+    unlink(mc.path);
+    free(mc.path);
+    for (size_t i = 0; i < paths.n; i++) {
+        vrv_segment_close(segs[i]);
+        unlink(paths.v[i]);
+        free(paths.v[i]);
+    }
+    free(segs);
+    vrv_vec_free(&paths);
+    free(vals);
+    free(ts);
+    vrv_arena_destroy(&a);
+    vrv_input_reader_free(r);
+    vrv_input_format_free(fmt);
+    vrv_fieldset_destroy(&fs);
+    vrv_pipeline_free(p);
+    return st;
+}
+
 int main(int argc, char **argv)
 {
     size_t n = argc > 1 ? (size_t)atol(argv[1]) : getenv("BENCH_QUICK") ? 200000 : 2000000;
@@ -212,7 +392,10 @@ int main(int argc, char **argv)
     }
     size_t rows;
     uint64_t processed, dec_rows, check;
-    double tb[3], tr[3], td[3], tj[3];
+    double tb[3], tr[3], td[3], tj[3], tsj[3] = {0}, sr[3], sp[3], sm[3];
+    stages stg = {0};
+    char dir[] = "/tmp/vrv-bench-ingest-XXXXXX";
+    if (!mkdtemp(dir)) return 1;
     if (argc > 2 && strstr(argv[2], "-only")) { /* block-only, records-only: for profiling */
         bool rec = strcmp(argv[2], "records-only") == 0;
         double t = run_pipeline(&spec, &data, starts, n, rec, &rows, &processed);
@@ -241,7 +424,28 @@ int main(int argc, char **argv)
             return 1;
         }
         tj[k] = run_jansson(&data, starts, n, &check);
+#ifdef VARVE_HAVE_SIMDJSON
+        uint64_t check2 = 0;
+        const char *fields[] = {"timestamp", "page", "referrer", "country", "device", "browser",
+                                "latency_ms", "bytes", "status"};
+        tsj[k] = bench_simdjson_decode(data.data, data.len, starts, n, fields, 9, &check2);
+        if (tsj[k] < 0 || check2 != check) {
+            fprintf(stderr, "wrong answer: simdjson's checksum %llu, jansson's %llu\n",
+                    (unsigned long long)check2, (unsigned long long)check);
+            return 1;
+        }
+#endif
+        stg = run_stages(&spec, &data, n, dir);
+        if (stg.merged_rows != stg.distinct) {
+            fprintf(stderr, "wrong answer: %llu rows merged, %zu distinct (minute, dimensions)\n",
+                    (unsigned long long)stg.merged_rows, stg.distinct);
+            return 1;
+        }
+        sr[k] = stg.rollup;
+        sp[k] = stg.persist;
+        sm[k] = stg.merge;
     }
+    rmdir(dir);
     double b = median3(tb), r = median3(tr), d = median3(td), j = median3(tj);
     printf("rows after minute rollup: %zu (%.1f events per row)\n", rows, (double)n / (double)rows);
     printf("BENCH ingest_decode_rollup_block %.0f events/s\n", (double)n / b);
@@ -253,6 +457,28 @@ int main(int argc, char **argv)
     printf("BENCH decode_jansson %.0f events/s\n", (double)n / j);
     printf("BENCH decode_jansson_mb %.1f MB/s\n", mb / j);
     printf("BENCH decode_speedup_vs_jansson %.1f x\n", j / d);
+#ifdef VARVE_HAVE_SIMDJSON
+    double sj = median3(tsj);
+    fprintf(stderr, "simdjson %s, %s kernel\n", bench_simdjson_version(), bench_simdjson_kernel());
+    printf("BENCH decode_simdjson %.0f events/s\n", (double)n / sj);
+    printf("BENCH decode_simdjson_mb %.1f MB/s\n", mb / sj);
+    printf("BENCH decode_vs_simdjson %.2f x\n", sj / d);
+#else
+    fprintf(stderr, "simdjson is not installed (libsimdjson-dev): no simdjson figure\n");
+#endif
+    double ro = median3(sr), pe = median3(sp), me = median3(sm);
+    printf("BENCH rollup_alone %.0f events/s\n", (double)n / ro);
+    printf("BENCH rollup_alone_mb %.1f MB/s\n", mb / ro);
+    printf("BENCH persist_alone %.0f rows/s\n", (double)stg.rows / pe);
+    printf("BENCH persist_alone_events %.0f events/s\n", (double)n / pe);
+    printf("BENCH merge_alone %.0f rows/s\n", (double)stg.rows / me);
+    printf("BENCH persist_merge %.0f events/s\n", (double)n / (pe + me));
+    printf("BENCH persist_merge_mb %.1f MB/s\n", mb / (pe + me));
+    printf("BENCH spills %zu files\n", stg.spills);
+    printf("BENCH json_bytes_per_event %.1f bytes\n", (double)data.len / (double)n);
+    printf("BENCH segment_bytes_per_row %.1f bytes\n", (double)stg.merged_bytes / (double)stg.merged_rows);
+    printf("BENCH segment_bytes_per_event %.1f bytes\n", (double)stg.merged_bytes / (double)n);
+    printf("BENCH segment_vs_json_size %.3f ratio\n", (double)stg.merged_bytes / (double)data.len);
     vrv_spec_supervisor_free(&spec);
     json_decref(json);
     vrv_buf_free(&data);
