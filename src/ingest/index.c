@@ -114,10 +114,14 @@ typedef struct chunk {
     pthread_mutex_t lock;
     row_rec rows[VRV_INDEX_CHUNK];
     uint8_t *states; /* VRV_INDEX_CHUNK * state_total bytes */
+    /* Rollup folds into the rows of each VRV_INDEX_FOLD_BLOCK-row block, so a
+     * reader's copy of those rows can tell it went stale (vrv_index_folds). */
+    _Atomic uint32_t folds[VRV_INDEX_CHUNK / VRV_INDEX_FOLD_BLOCK];
 } chunk;
 
 struct vrv_index {
     bool rollup;
+    uint64_t uid;
     /* dimensions: published array (grows with retirement) + count */
     vrv_index_dim *_Atomic dims;
     dimdata **_Atomic ddata;
@@ -241,8 +245,10 @@ long vrv_index_find_dim(const vrv_index *idx, const char *name)
 
 vrv_index *vrv_index_new(const vrv_index_schema *schema)
 {
+    static _Atomic uint64_t next_uid = 1;
     vrv_index *idx = vrv_calloc(1, sizeof *idx);
     idx->rollup = schema->rollup;
+    idx->uid = atomic_fetch_add_explicit(&next_uid, 1, memory_order_relaxed);
     vrv_map_init(&idx->dim_lookup, false);
     publish_dims_capacity(idx, schema->ndims ? schema->ndims : 1);
     for (size_t i = 0; i < schema->ndims; i++) {
@@ -444,6 +450,8 @@ size_t vrv_index_add(vrv_index *idx, vrv_ms t, const vrv_value *dims, size_t ndi
             pthread_mutex_lock(&c->lock);
             feed_metrics(idx, c->states + (hit & (VRV_INDEX_CHUNK - 1)) * idx->state_total,
                          metric_in, skip, t);
+            atomic_fetch_add_explicit(&c->folds[(hit & (VRV_INDEX_CHUNK - 1)) / VRV_INDEX_FOLD_BLOCK],
+                                      1, memory_order_relaxed);
             pthread_mutex_unlock(&c->lock);
             return hit;
         }
@@ -692,6 +700,7 @@ typedef struct sort_ctx {
     size_t ndims;
     const vrv_index_dim *dims;
     uint32_t **rank; /* per STRING/JSON dim: id -> rank in byte order, rank 0 = null */
+    bool by_string;  /* no rank tables: compare the ids' strings */
 } sort_ctx;
 
 typedef struct rank_item {
@@ -771,6 +780,14 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
                 uint32_t idx_x, idx_y;
                 memcpy(&idx_x, ix + 4 * i, 4);
                 memcpy(&idx_y, iy + 4 * i, 4);
+                if (sc->by_string) {
+                    if (idx_x == idx_y) continue;
+                    if (!idx_x || !idx_y) return idx_x ? 1 : -1; /* null first */
+                    int c = vrv_str_cmp(vrv_index_dict_get(sc->idx, d, idx_x),
+                                        vrv_index_dict_get(sc->idx, d, idx_y));
+                    if (c) return c < 0 ? -1 : 1;
+                    continue;
+                }
                 uint32_t rx = sc->rank[d][idx_x], ry = sc->rank[d][idx_y];
                 if (rx != ry) return rx < ry ? -1 : 1;
             }
@@ -788,21 +805,56 @@ static int cmp_rows(const void *pa, const void *pb, void *arg)
     return (ra > rb) - (ra < rb);
 }
 
-uint32_t *vrv_index_sorted(const vrv_index *idx, const vrv_index_snapshot *snap)
+/* A rank table per string dimension, built from the whole dictionary:
+ * worth it when the rows outnumber the dictionary's entries, otherwise the
+ * comparisons read the strings (cmp_rows with by_string). */
+static bool rank_pays(const vrv_index *idx, const vrv_index_snapshot *snap, size_t rows)
 {
-    uint32_t *order = vrv_malloc((snap->nrows ? snap->nrows : 1) * sizeof *order);
-    for (size_t i = 0; i < snap->nrows; i++) order[i] = (uint32_t)i;
-    sort_ctx sc = {idx, snap->ndims, snap->dims, NULL};
+    size_t dict = 0;
+    for (size_t d = 0; d < snap->ndims; d++)
+        if (snap->dims[d].type == VRV_C_STRING || snap->dims[d].type == VRV_C_JSON)
+            dict += vrv_index_dict_size(idx, d);
+    return rows * 4 >= dict;
+}
+
+uint32_t *vrv_index_sorted_range(const vrv_index *idx, const vrv_index_snapshot *snap,
+                                 size_t from, size_t to)
+{
+    size_t n = to > from ? to - from : 0;
+    uint32_t *order = vrv_malloc((n ? n : 1) * sizeof *order);
+    for (size_t i = 0; i < n; i++) order[i] = (uint32_t)(from + i);
+    sort_ctx sc = {idx, snap->ndims, snap->dims, NULL, false};
     if (idx->rollup) {
+        sc.by_string = !rank_pays(idx, snap, n);
         sc.rank = vrv_calloc(snap->ndims ? snap->ndims : 1, sizeof *sc.rank);
         for (size_t d = 0; d < snap->ndims; d++)
-            if (snap->dims[d].type == VRV_C_STRING || snap->dims[d].type == VRV_C_JSON)
+            if (!sc.by_string &&
+                (snap->dims[d].type == VRV_C_STRING || snap->dims[d].type == VRV_C_JSON))
                 sc.rank[d] = build_rank(idx, d);
     }
-    qsort_r(order, snap->nrows, sizeof *order, cmp_rows, &sc);
+    qsort_r(order, n, sizeof *order, cmp_rows, &sc);
     if (sc.rank) {
         for (size_t d = 0; d < snap->ndims; d++) free(sc.rank[d]);
         free(sc.rank);
     }
     return order;
+}
+
+uint32_t *vrv_index_sorted(const vrv_index *idx, const vrv_index_snapshot *snap)
+{
+    return vrv_index_sorted_range(idx, snap, 0, snap->nrows);
+}
+
+uint64_t vrv_index_uid(const vrv_index *idx) { return idx->uid; }
+
+uint64_t vrv_index_folds(const vrv_index *idx, size_t from, size_t to)
+{
+    uint64_t sum = 0;
+    for (size_t b = from / VRV_INDEX_FOLD_BLOCK; b * VRV_INDEX_FOLD_BLOCK < to; b++) {
+        size_t row = b * VRV_INDEX_FOLD_BLOCK;
+        const chunk *c = chunk_of(idx, row);
+        sum += atomic_load_explicit(&c->folds[(row & (VRV_INDEX_CHUNK - 1)) / VRV_INDEX_FOLD_BLOCK],
+                                    memory_order_relaxed);
+    }
+    return sum;
 }

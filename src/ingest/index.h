@@ -41,6 +41,7 @@
 #define VRV_INDEX_CHUNK_BITS 12
 #define VRV_INDEX_CHUNK (1u << VRV_INDEX_CHUNK_BITS) /* rows per chunk */
 #define VRV_INDEX_MAX_DIMS 8192                      /* discovery stops here */
+#define VRV_INDEX_FOLD_BLOCK 256 /* rows per rollup-fold counter (vrv_index_folds) */
 
 typedef enum vrv_mvh {
     VRV_MVH_SORTED_ARRAY = 0, /* Druid default: values sorted, duplicates kept */
@@ -158,5 +159,18 @@ void vrv_index_unlock_chunk(const vrv_index *idx, size_t row);
  * dimensions in order, each in its natural order with null first), without
  * rollup by time then arrival. Returns a malloc'd array of row positions. */
 uint32_t *vrv_index_sorted(const vrv_index *idx, const vrv_index_snapshot *snap);
+/* The same order for rows [from, to) only (to <= snap->nrows). */
+uint32_t *vrv_index_sorted_range(const vrv_index *idx, const vrv_index_snapshot *snap,
+                                 size_t from, size_t to);
+
+/* A number no other index of this process carries: a reader keeping copies
+ * of an index's rows tells by it that the index it sees now is another. */
+uint64_t vrv_index_uid(const vrv_index *idx);
+/* Changes whenever rollup folds a later row into one of rows [from, to)
+ * (to <= a snapshot's nrows): a copy of those rows' metrics taken when it had
+ * another value may be stale. Counted per VRV_INDEX_FOLD_BLOCK rows, so a fold
+ * into a neighbour in the same block counts too. Without rollup it never
+ * changes. */
+uint64_t vrv_index_folds(const vrv_index *idx, size_t from, size_t to);
 
 #endif

@@ -10,6 +10,7 @@
  */
 #include "query/adapter.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,7 @@ typedef struct mcol {
 
 struct vrv_adapter {
     int kind;
+    _Atomic unsigned refs; /* vrv_adapter_ref; freed when it drops to 0 */
     char *datasource, *segid;
     vrv_interval interval;
     json_t *meta;            /* reference owned */
@@ -82,6 +84,7 @@ int vrv_adapter_complex_kind(const char *ct)
 vrv_adapter *vrv_adapter_segment(const vrv_segment *seg, const char *segment_id)
 {
     vrv_adapter *a = vrv_calloc(1, sizeof *a);
+    atomic_init(&a->refs, 1);
     a->kind = AD_SEG;
     a->seg = seg;
     vrv_arena_init(&a->arena, 0);
@@ -435,6 +438,7 @@ vrv_adapter *vrv_table_builder_finish(vrv_table_builder *b, const char *datasour
                                       const char *segment_id, const vrv_interval *interval)
 {
     vrv_adapter *a = vrv_calloc(1, sizeof *a);
+    atomic_init(&a->refs, 1);
     a->kind = AD_MEM;
     vrv_arena_init(&a->arena, 0);
     size_t n = b->times.n;
@@ -464,6 +468,16 @@ vrv_adapter *vrv_adapter_index(const vrv_index *idx, const char *datasource, con
 {
     vrv_index_snapshot snap;
     vrv_index_snapshot_take(idx, &snap);
+    return vrv_adapter_index_range(idx, &snap, 0, snap.nrows, datasource, segment_id, interval,
+                                   meta);
+}
+
+vrv_adapter *vrv_adapter_index_range(const vrv_index *idx, const vrv_index_snapshot *snapshot,
+                                     size_t from, size_t to, const char *datasource,
+                                     const char *segment_id, vrv_interval interval,
+                                     const json_t *meta)
+{
+    vrv_index_snapshot snap = *snapshot;
     size_t nc = snap.ndims + snap.nmetrics;
     const char **names = vrv_calloc(nc ? nc : 1, sizeof *names);
     vrv_ctype *types = vrv_calloc(nc ? nc : 1, sizeof *types);
@@ -478,12 +492,12 @@ vrv_adapter *vrv_adapter_index(const vrv_index *idx, const char *datasource, con
         types[snap.ndims + m] = ct.type;
     }
     vrv_table_builder *b = vrv_table_builder_new(names, types, nc);
-    uint32_t *order = vrv_index_sorted(idx, &snap);
+    uint32_t *order = vrv_index_sorted_range(idx, &snap, from, to);
     vrv_value *vals = vrv_calloc(nc ? nc : 1, sizeof *vals);
     vrv_arena ar;
     vrv_arena_init(&ar, 0);
     vrv_buf tmp = VRV_BUF_INIT;
-    for (size_t k = 0; k < snap.nrows; k++) {
+    for (size_t k = 0; k < to - from; k++) {
         size_t row = order[k];
         vrv_arena_reset(&ar);
         for (size_t d = 0; d < snap.ndims; d++) vrv_index_row_dim(idx, row, d, &ar, &vals[d]);
@@ -522,9 +536,16 @@ vrv_adapter *vrv_adapter_index(const vrv_index *idx, const char *datasource, con
     return a;
 }
 
+vrv_adapter *vrv_adapter_ref(vrv_adapter *a)
+{
+    atomic_fetch_add_explicit(&a->refs, 1, memory_order_relaxed);
+    return a;
+}
+
 void vrv_adapter_free(vrv_adapter *a)
 {
     if (!a) return;
+    if (atomic_fetch_sub_explicit(&a->refs, 1, memory_order_acq_rel) != 1) return;
     if (a->kind == AD_SEG) {
         for (size_t i = 0; i < a->ncols; i++)
             if (a->seg_nulls[i]) roaring_bitmap_free(a->seg_nulls[i]);

@@ -62,6 +62,12 @@ vrv_adapter *vrv_adapter_segment(const vrv_segment *seg, const char *segment_id)
  * the adapter does not reference it after this call. */
 vrv_adapter *vrv_adapter_index(const vrv_index *idx, const char *datasource, const char *segment_id,
                                vrv_interval interval, const json_t *meta);
+/* The same over rows [from, to) of snapshot (from <= to <= snapshot->nrows),
+ * in the index's storage order; their metric states as they are now. */
+vrv_adapter *vrv_adapter_index_range(const vrv_index *idx, const vrv_index_snapshot *snapshot,
+                                     size_t from, size_t to, const char *datasource,
+                                     const char *segment_id, vrv_interval interval,
+                                     const json_t *meta);
 
 /* ---- in-memory tables ----------------------------------------------------- */
 
@@ -81,6 +87,9 @@ void vrv_table_builder_add(vrv_table_builder *b, vrv_ms t, const vrv_value *vals
 vrv_adapter *vrv_table_builder_finish(vrv_table_builder *b, const char *datasource,
                                       const char *segment_id, const vrv_interval *interval);
 
+/* Adapters are reference counted: ref adds a holder (returns a), free drops
+ * one and frees the adapter with the last. */
+vrv_adapter *vrv_adapter_ref(vrv_adapter *a);
 void vrv_adapter_free(vrv_adapter *a);
 
 /* ---- identity and schema -------------------------------------------------- */

@@ -20,8 +20,9 @@
  * a sink leaving at handoff) and reads them without it, being their only
  * writer. Rows are added to an index without the lock: the index serves one
  * writer and concurrent readers (ingest/index.h), and a query copies what it
- * needs under qmu (vrv_adapter_index) or holds a reference to the open spill
- * files, so the loop never waits for a query to finish. A row is thus
+ * needs under qmu (query/index_view.h: copies of the rows kept between
+ * queries, extended by the rows new since the last one) or holds a reference
+ * to the open spill files, so the loop never waits for a query to finish. A row is thus
  * visible to queries once the loop added it, and stays visible exactly once
  * through persist (index and spill swap atomically), publish (the sinks of
  * a published sequence are still served) and handoff (a sink leaves only
@@ -55,6 +56,7 @@
 #include "json/jutil.h"
 #include "json/jwriter.h"
 #include "query/adapter.h"
+#include "query/index_view.h"
 #include "segment/segid.h"
 #include "server/http_client.h"
 #include "server/segserve.h"
@@ -112,6 +114,7 @@ typedef struct sink {
     bool published;       /* its sequence is published: served until handed off */
     spill **spills;       /* [hydrants], opened by the first query that needs them */
     char *dims;           /* dimensions of the spilled rows, comma-joined ("" none) */
+    vrv_index_view *view; /* queryable copies of idx's rows, kept between queries (qmu) */
 } sink;
 
 /* A published segment waiting for the coordinator to serve it. */
@@ -297,6 +300,7 @@ static void sink_free(sink *s)
     free(s->seq_name);
     free(s->version);
     json_decref(s->segment);
+    vrv_index_view_free(s->view);
     vrv_index_free(s->idx);
     free(s);
 }
@@ -553,6 +557,7 @@ static int persist_all(stask *st, vrv_error *err)
         /* The rows move from the indexes to the spills in one step for
          * queries; the indexes are freed once no query can reach them. */
         vrv_index **gone = vrv_calloc(n ? n : 1, sizeof *gone);
+        vrv_index_view **views = vrv_calloc(n ? n : 1, sizeof *views);
         pthread_mutex_lock(&st->qmu);
         for (size_t i = 0; i < n; i++) {
             sink *s = st->sinks.v[i];
@@ -562,6 +567,8 @@ static int persist_all(stask *st, vrv_error *err)
                 s->dims = d;
                 gone[i] = s->idx;
                 s->idx = NULL;
+                views[i] = s->view; /* its copies are of the rows now spilled */
+                s->view = NULL;
                 s->spills = vrv_realloc(s->spills, (size_t)hyd[i] * sizeof *s->spills);
                 for (int h = s->hydrants; h < hyd[i]; h++) s->spills[h] = NULL;
             }
@@ -569,8 +576,12 @@ static int persist_all(stask *st, vrv_error *err)
             s->spilled_rows = rows[i];
         }
         pthread_mutex_unlock(&st->qmu);
-        for (size_t i = 0; i < n; i++) vrv_index_free(gone[i]);
+        for (size_t i = 0; i < n; i++) {
+            vrv_index_free(gone[i]);
+            vrv_index_view_free(views[i]);
+        }
         free(gone);
+        free(views);
         if (written) VRV_DEBUG(MOD, "persisted %zu sinks", written);
     } else {
         vrv_error_prefix(err, "persist");
@@ -1778,8 +1789,14 @@ static int read_sink(stask *st, sink *s, read_set *r, vrv_error *err)
         vrv_vec_push(&r->spills, sp);
         vrv_vec_push(&r->ads, vrv_adapter_segment(sp->seg, s->id));
     }
-    if (s->idx && vrv_index_rows(s->idx) > 0)
-        vrv_vec_push(&r->ads, vrv_adapter_index(s->idx, st->pl.data_source, s->id, s->iv, st->rt_meta));
+    /* The in-memory rows: only those new since the last query are copied. */
+    if (!s->view) s->view = vrv_index_view_new();
+    vrv_adapter **ads = NULL;
+    size_t nads = 0;
+    vrv_index_view_read(s->view, s->idx, st->pl.data_source, s->id, s->iv, st->rt_meta, &ads,
+                        &nads);
+    for (size_t i = 0; i < nads; i++) vrv_vec_push(&r->ads, ads[i]);
+    free(ads);
     return 0;
 }
 
