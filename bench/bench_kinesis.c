@@ -20,6 +20,7 @@
 
 #include "../tests/unit/kinesalite_util.h"
 #include "base/buf.h"
+#include "base/mem.h"
 #include "gen/gen.h"
 #include "stream/kinesis.h"
 
@@ -49,6 +50,7 @@ static void die(const char *what, const vrv_error *err)
 
 int main(void)
 {
+    vrv_mem_tune_for_ingest(); /* as `varve task` does */
     const bool quick = getenv("BENCH_QUICK") != NULL;
     const long n = quick ? 20000 : 100000;
     const char *src = getenv("VARVE_SRC") ? getenv("VARVE_SRC") : ".";

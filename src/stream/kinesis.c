@@ -7,11 +7,14 @@
  * seek, poll, edges, position, availability). HTTP, signing and credentials
  * are kinesis_client.c's; KPL de-aggregation kinesis_kpl.c's.
  *
- * Memory: a GetRecords answer becomes one page (an arena holding the
- * decoded data, sequence numbers and partition keys). Records of a batch
+ * Memory: a GetRecords answer becomes one page: the answer's own buffer,
+ * read in place (kinesis_parse.c: data decoded and strings unescaped where
+ * they stand), and one array of records pointing into it. Records of a batch
  * point into pages; a page leaves its shard's queue when its last record is
  * polled (or the shard is seeked) and is freed at the next release or poll,
- * never while a batch may still point into it.
+ * never while a batch may still point into it. Freed answer buffers go back
+ * to a small pool the next calls receive into, so a steady read allocates
+ * nothing per answer.
  */
 #include "stream/kinesis.h"
 
@@ -21,7 +24,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "base/arena.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/vec.h"
@@ -67,11 +69,13 @@ typedef struct krec {
 
 typedef struct kpage {
     struct kpage *next;
-    vrv_arena arena; /* everything the page's records point to */
-    krec *recs;
-    size_t n, cur; /* records, and the first not yet polled */
-    int64_t bytes; /* record data held, for the buffer bound */
+    vrv_buf answer; /* the GetRecords answer the records point into (empty for EOS) */
+    krec *recs;     /* malloc'd */
+    size_t n, cur;  /* records, and the first not yet polled */
+    int64_t bytes;  /* the answer's size, for the buffer bound */
 } kpage;
+
+#define POOL_MAX 8 /* spare answer buffers kept for the next calls */
 
 typedef enum req_kind { REQ_NONE = 0, REQ_ITER, REQ_RECORDS } req_kind;
 
@@ -108,6 +112,10 @@ typedef struct kinesis_supplier {
     bool use_list_shards;
     size_t rr;      /* shard that goes first at the next poll */
     kpage *retired; /* left their queue; freed when no batch can point in */
+    vrv_buf pool[POOL_MAX]; /* spare answer buffers */
+    size_t npool;
+    vrv_kinesis_records wire; /* the parse of the last answer (array reused) */
+    VRV_VEC(vrv_kinesis_user_record) users; /* KPL user records of one record (reused) */
     /* The most severe thing that happened during the current poll. */
     int event_code;
     int32_t event_part;
@@ -153,9 +161,30 @@ static void note_event(kinesis_supplier *ks, int code, int32_t part, const vrv_p
 
 /* ------------------------------------------------------------------ pages */
 
-static void page_free(kpage *p)
+/* Gives a spent answer buffer to the pool, or frees it. */
+static void pool_put(kinesis_supplier *ks, vrv_buf *b)
 {
-    vrv_arena_destroy(&p->arena);
+    if (b->data && ks->npool < POOL_MAX) {
+        vrv_buf_reset(b);
+        ks->pool[ks->npool++] = *b;
+    } else {
+        vrv_buf_free(b);
+    }
+    vrv_buf_init(b);
+}
+
+/* An empty answer buffer, from the pool when it has one. */
+static vrv_buf pool_take(kinesis_supplier *ks)
+{
+    vrv_buf b = VRV_BUF_INIT;
+    if (ks->npool) b = ks->pool[--ks->npool];
+    return b;
+}
+
+static void page_free(kinesis_supplier *ks, kpage *p)
+{
+    pool_put(ks, &p->answer);
+    free(p->recs);
     free(p);
 }
 
@@ -164,7 +193,7 @@ static void free_retired(kinesis_supplier *ks)
     while (ks->retired) {
         kpage *p = ks->retired;
         ks->retired = p->next;
-        page_free(p);
+        page_free(ks, p);
     }
 }
 
@@ -272,6 +301,7 @@ static void start_get_iterator(kinesis_supplier *ks, size_t i)
                              ks->base.assigned[i].id, "ShardIteratorType", it_names[t]);
     if (t == IT_AT || t == IT_AFTER)
         json_object_set_new(body, "StartingSequenceNumber", json_string(seq));
+    sh->req.raw = false;
     start_call(ks, sh, REQ_ITER, "GetShardIterator", body);
 }
 
@@ -279,6 +309,8 @@ static void start_get_records(kinesis_supplier *ks, kshard *sh)
 {
     json_t *body =
         json_pack("{s:s,s:i}", "ShardIterator", sh->iter, "Limit", ks->records_per_fetch);
+    if (!sh->req.resp.data) sh->req.resp = pool_take(ks);
+    sh->req.raw = true; /* read in place by take_records */
     start_call(ks, sh, REQ_RECORDS, "GetRecords", body);
 }
 
@@ -310,8 +342,7 @@ static int64_t start_due(kinesis_supplier *ks, int64_t now)
 static void queue_end_of_shard(kinesis_supplier *ks, kshard *sh)
 {
     kpage *p = vrv_calloc(1, sizeof *p);
-    vrv_arena_init(&p->arena, 256);
-    p->recs = vrv_arena_calloc(&p->arena, sizeof *p->recs);
+    p->recs = vrv_calloc(1, sizeof *p->recs);
     p->recs[0] = (krec){.seq = "", .pk = "", .ts = -1, .flags = VRV_REC_END_OF_SHARD};
     p->n = 1;
     shard_queue(ks, sh, p);
@@ -320,120 +351,79 @@ static void queue_end_of_shard(kinesis_supplier *ks, kshard *sh)
     sh->iter = NULL;
 }
 
-static bool seq_ok(const char *s, size_t n)
+/* Turns the GetRecords answer in sh's request into a page queued on sh;
+ * the page takes the answer's buffer. */
+static int take_records(kinesis_supplier *ks, kshard *sh, const char *shard_id, vrv_error *err)
 {
-    if (n == 0 || n > VRV_POS_SEQ_MAX) return false;
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9') return false;
-    return true;
-}
-
-/* Turns a GetRecords answer into a page queued on sh. */
-static int take_records(kinesis_supplier *ks, kshard *sh, const char *shard_id, json_t *resp,
-                        vrv_error *err)
-{
-    const json_t *arr = json_object_get(resp, "Records");
-    size_t n = json_array_size(arr);
-    const json_t *next = json_object_get(resp, "NextShardIterator");
-    int64_t behind = json_integer_value(json_object_get(resp, "MillisBehindLatest"));
+    vrv_buf *answer = &sh->req.resp;
+    vrv_kinesis_records *w = &ks->wire;
+    int rc = vrv_kinesis_parse_records(answer->data ? answer->data : (char *)"", answer->len, w,
+                                       err);
+    if (rc) return vrv_error_prefix(err, "shard %s", shard_id);
     int64_t now = mono_ms();
+    size_t n = w->n;
     if (n) {
-        kpage *p = vrv_calloc(1, sizeof *p);
-        vrv_arena_init(&p->arena, 0);
         VRV_VEC(krec) recs = {0};
-        vrv_kinesis_user_record ur[64];
-        vrv_kinesis_user_record *urp = ur;
-        size_t urcap = VRV_ARRAY_LEN(ur);
-        int rc = VRV_OK;
-        for (size_t k = 0; k < n && rc == VRV_OK; k++) {
-            const json_t *r = json_array_get(arr, k);
-            const json_t *jd = json_object_get(r, "Data");
-            const json_t *js = json_object_get(r, "SequenceNumber");
-            const json_t *jk = json_object_get(r, "PartitionKey");
-            const json_t *jt = json_object_get(r, "ApproximateArrivalTimestamp");
-            const char *seq = json_string_value(js);
-            size_t seq_len = json_string_length(js);
-            if (!seq || !seq_ok(seq, seq_len) || !json_is_string(jd)) {
-                rc = vrv_error_set(err, VRV_EIO,
-                                   "Kinesis GetRecords of shard %s: record %zu has no valid "
-                                   "SequenceNumber or Data",
-                                   shard_id, k);
-                break;
-            }
-            size_t b64n = json_string_length(jd), dlen;
-            char *data = vrv_arena_alloc(&p->arena, b64n / 4 * 3 + 1);
-            if (!vrv_kinesis_base64_decode(json_string_value(jd), b64n, data, &dlen)) {
-                rc = vrv_error_set(err, VRV_EIO,
-                                   "Kinesis GetRecords of shard %s: the Data of record %s is not "
-                                   "base64",
-                                   shard_id, seq);
-                break;
-            }
-            data[dlen] = '\0';
+        vrv_vec_reserve(&recs, n);
+        for (size_t k = 0; k < n; k++) {
+            const vrv_kinesis_wire_record *r = &w->v[k];
             krec base = {
-                .data = data,
-                .len = dlen,
-                .seq = vrv_arena_strndup(&p->arena, seq, seq_len),
-                .seq_len = seq_len,
-                .pk =
-                    jk ? vrv_arena_strndup(&p->arena, json_string_value(jk), json_string_length(jk))
-                       : "",
-                .pk_len = json_string_length(jk),
-                .ts = json_is_number(jt) ? (vrv_ms)llround(json_number_value(jt) * 1000.0) : -1,
+                .data = r->data,
+                .len = r->len,
+                .seq = r->seq,
+                .seq_len = r->seq_len,
+                .pk = r->pk ? r->pk : "",
+                .pk_len = r->pk ? r->pk_len : 0,
+                .ts = r->arrival,
             };
-            long nu = vrv_kinesis_kpl_parse(data, dlen, urp, urcap);
-            if (nu > (long)urcap) {
-                if (urp != ur) free(urp);
-                urcap = (size_t)nu;
-                urp = vrv_malloc(urcap * sizeof *urp);
-                nu = vrv_kinesis_kpl_parse(data, dlen, urp, urcap);
+            long nu = vrv_kinesis_kpl_parse(r->data, r->len, ks->users.v, ks->users.cap);
+            if (nu > (long)ks->users.cap) {
+                vrv_vec_reserve(&ks->users, (size_t)nu);
+                nu = vrv_kinesis_kpl_parse(r->data, r->len, ks->users.v, ks->users.cap);
             }
             if (nu < 0) {
                 vrv_vec_push(&recs, base);
-                p->bytes += (int64_t)dlen;
             } else {
                 for (long u = 0; u < nu; u++) {
                     krec sub = base;
-                    sub.data = urp[u].data;
-                    sub.len = urp[u].len;
-                    sub.pk = urp[u].partition_key.p;
-                    sub.pk_len = urp[u].partition_key.n;
+                    sub.data = ks->users.v[u].data;
+                    sub.len = ks->users.v[u].len;
+                    sub.pk = ks->users.v[u].partition_key.p;
+                    sub.pk_len = ks->users.v[u].partition_key.n;
                     sub.flags = u ? VRV_REC_SUBRECORD : 0;
                     vrv_vec_push(&recs, sub);
-                    p->bytes += (int64_t)sub.len;
                 }
             }
-            vrv_dassert(
-                !sh->fetched_any || strlen(sh->fetched_seq) < seq_len ||
-                    (strlen(sh->fetched_seq) == seq_len && strcmp(sh->fetched_seq, seq) < 0),
-                "Kinesis sequence numbers increase within a shard");
-            memcpy(sh->fetched_seq, seq, seq_len);
-            sh->fetched_seq[seq_len] = '\0';
+            vrv_dassert(!sh->fetched_any || strlen(sh->fetched_seq) < r->seq_len ||
+                            (strlen(sh->fetched_seq) == r->seq_len &&
+                             memcmp(sh->fetched_seq, r->seq, r->seq_len) < 0),
+                        "Kinesis sequence numbers increase within a shard");
+            memcpy(sh->fetched_seq, r->seq, r->seq_len);
+            sh->fetched_seq[r->seq_len] = '\0';
             sh->fetched_any = true;
         }
-        if (urp != ur) free(urp);
-        if (rc) {
-            vrv_vec_free(&recs);
-            page_free(p);
-            return rc;
-        }
         if (recs.n) {
-            p->recs = vrv_arena_memdup(&p->arena, recs.v, recs.n * sizeof *recs.v);
+            kpage *p = vrv_calloc(1, sizeof *p);
+            p->recs = recs.v; /* the page owns the array */
             p->n = recs.n;
+            p->answer = *answer; /* ... and the answer the records point into */
+            p->bytes = (int64_t)answer->len;
+            *answer = pool_take(ks);
             shard_queue(ks, sh, p);
         } else {
-            page_free(p); /* only empty aggregates */
+            vrv_vec_free(&recs); /* only empty aggregates */
         }
-        vrv_vec_free(&recs);
     }
-    if (!json_is_string(next)) {
+    char *next = w->next_iterator ? vrv_strndup(w->next_iterator, w->next_iterator_len) : NULL;
+    int64_t behind = w->millis_behind;
+    if (!next) {
         queue_end_of_shard(ks, sh);
         VRV_DEBUG("kinesis", "shard %s of %s is closed and read to its end", shard_id,
                   ks->base.stream);
         return VRV_OK;
     }
     free(sh->iter);
-    sh->iter = vrv_strdup(json_string_value(next));
+    sh->iter = next;
     int64_t delay = ks->fetch_delay_ms;
     if (n == 0 && behind <= 0) delay = VRV_MAX(delay, IDLE_FETCH_DELAY_MS);
     sh->next_at = now + delay;
@@ -466,7 +456,7 @@ static void finish_call(kinesis_supplier *ks, kshard *sh, CURLcode cc)
                 /* no iterator: the shard is closed and the position is past its end */
                 queue_end_of_shard(ks, sh);
             }
-        } else if (take_records(ks, sh, shard_id, resp, &e) != VRV_OK) {
+        } else if (take_records(ks, sh, shard_id, &e) != VRV_OK) {
             note_event(ks, e.code, idx, NULL, e.msg);
             sh->next_at = now + ERROR_BACKOFF_MAX_MS;
         }
@@ -971,6 +961,9 @@ static void kinesis_close(vrv_supplier *s)
     for (size_t i = 0; i < s->n_assigned; i++) shard_free(ks, ks->shards[i]);
     free(ks->shards);
     free_retired(ks);
+    for (size_t i = 0; i < ks->npool; i++) vrv_buf_free(&ks->pool[i]);
+    free(ks->wire.v);
+    vrv_vec_free(&ks->users);
     if (ks->multi) curl_multi_cleanup(ks->multi);
     vrv_kinesis_client_free(ks->client);
     vrv_supplier_base_free(s);

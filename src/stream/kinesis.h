@@ -109,6 +109,36 @@ vrv_kinesis_client *vrv_kinesis_supplier_client(vrv_supplier *s);
 int vrv_kinesis_time_lag(vrv_supplier *s, const vrv_part *p, const vrv_pos *pos, bool use_earliest,
                          int64_t *lag_ms, vrv_error *err);
 
+/* ---- GetRecords answers, read in place */
+
+/* One record of a GetRecords answer; every pointer is into the answer's
+ * buffer. */
+typedef struct vrv_kinesis_wire_record {
+    char *data;         /* Data, base64-decoded where it stood */
+    size_t len;
+    const char *seq;    /* SequenceNumber: 1..128 decimal digits */
+    size_t seq_len;
+    const char *pk;     /* PartitionKey, unescaped; NULL when absent */
+    size_t pk_len;
+    vrv_ms arrival;     /* ApproximateArrivalTimestamp in ms; -1 when absent */
+} vrv_kinesis_wire_record;
+
+typedef struct vrv_kinesis_records {
+    vrv_kinesis_wire_record *v; /* n records; the array is reused from call to call */
+    size_t n, cap;
+    const char *next_iterator;  /* NextShardIterator; NULL when absent or null (closed) */
+    size_t next_iterator_len;
+    int64_t millis_behind;      /* MillisBehindLatest; 0 when absent */
+} vrv_kinesis_records;
+
+/* Parses the GetRecords answer buf[0, len) in place: buf is rewritten
+ * (record data decoded, strings unescaped where they stand) and out points
+ * into it. out->v is grown as needed (free() it when done; zero-initialise out
+ * before the first call). Malformed text, a record without Data or
+ * SequenceNumber, or Data that is not base64 is VRV_EIO naming the byte
+ * offset; nothing is read beyond len. */
+int vrv_kinesis_parse_records(char *buf, size_t len, vrv_kinesis_records *out, vrv_error *err);
+
 /* ---- KPL aggregated records */
 
 /* A user record inside a KPL aggregate: borrowed from the aggregate's bytes. */

@@ -725,6 +725,7 @@ vrv_kinesis_outcome vrv_kinesis_req_finish(vrv_kinesis_client *c, vrv_kinesis_re
     curl_easy_getinfo(r->h, CURLINFO_RESPONSE_CODE, &status);
     if (status == 200) {
         r->refreshed = false;
+        if (r->raw) return VRV_KINESIS_OK;
         if (r->resp.len == 0) {
             *resp = json_object();
             return VRV_KINESIS_OK;

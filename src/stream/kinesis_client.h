@@ -139,6 +139,7 @@ typedef struct vrv_kinesis_req {
     vrv_buf resp;
     char op[48];
     char errbuf[CURL_ERROR_SIZE]; /* curl's detail of a network failure */
+    bool raw; /* set before start: a 200 answer stays in resp, unparsed (*resp NULL) */
     bool refreshed;               /* credentials were re-resolved after a refusal */
 } vrv_kinesis_req;
 

@@ -1185,3 +1185,92 @@ TEST(varve_produce_to_kinesis)
     CHECK_INT(vrv_cmd_produce(6, bad3), 1);
     clear_aws_env();
 }
+
+static int parse_text(const char *text, vrv_kinesis_records *w, char **buf, vrv_error *err)
+{
+    size_t n = strlen(text);
+    *buf = vrv_memdup(text, n + 1);
+    return vrv_kinesis_parse_records(*buf, n, w, err);
+}
+
+/* GetRecords answers read in place: any key order, escapes, unknown and
+ * nested keys skipped; damage reported with its byte offset. */
+TEST(get_records_answers_in_place)
+{
+    vrv_kinesis_records w = {0};
+    vrv_error err;
+    char *buf;
+    CHECK_INT(parse_text("{\"Records\":[{\"SequenceNumber\":\"496805657776435728272318543314"
+                         "53093891286214907615248386\",\"ApproximateArrivalTimestamp\":1."
+                         "700000000123E9,\"Data\":\"aGVsbG8=\",\"PartitionKey\":\"k\\u00e9\\\"y\","
+                         "\"EncryptionType\":\"NONE\"}],\"NextShardIterator\":\"AAAA+/=\","
+                         "\"MillisBehindLatest\":12,\"ChildShards\":[{\"ShardId\":\"s\","
+                         "\"ParentShards\":[\"a\",\"b\"],\"HashKeyRange\":{\"StartingHashKey\":"
+                         "\"0\",\"x\":[[],{},[{\"y\":[1,-2.5e3,true,false,null]}]]}}]}",
+                         &w, &buf, &err),
+              0);
+    CHECK_INT(w.n, 1);
+    CHECK_STRN(w.v[0].data, w.v[0].len, "hello");
+    CHECK_STRN(w.v[0].seq, w.v[0].seq_len, "49680565777643572827231854331453093891286214907615248386");
+    CHECK_STRN(w.v[0].pk, w.v[0].pk_len, "k\xc3\xa9\"y");
+    CHECK_INT(w.v[0].arrival, 1700000000123LL);
+    CHECK_STRN(w.next_iterator, w.next_iterator_len, "AAAA+/=");
+    CHECK_INT(w.millis_behind, 12);
+    free(buf);
+
+    CHECK_INT(parse_text(" { \"NextShardIterator\" : \"it\" , \"Records\" : [ { \"Data\" : "
+                         "\"L\\u0077==\" , \"SequenceNumber\" : \"1\" } , {\"Data\":\"\","
+                         "\"SequenceNumber\":\"2\",\"PartitionKey\":\"\\ud83d\\ude00\\ud800\"}"
+                         " ] } \n",
+                         &w, &buf, &err),
+              0);
+    CHECK_INT(w.n, 2);
+    CHECK_STRN(w.v[0].data, w.v[0].len, "/");
+    CHECK(w.v[0].pk == NULL);
+    CHECK_INT(w.v[0].arrival, -1);
+    CHECK_INT(w.v[1].len, 0);
+    CHECK_STRN(w.v[1].pk, w.v[1].pk_len, "\xf0\x9f\x98\x80\xef\xbf\xbd");
+    CHECK_STRN(w.next_iterator, w.next_iterator_len, "it");
+    free(buf);
+
+    CHECK_INT(parse_text("{\"MillisBehindLatest\":0,\"Records\":[],\"NextShardIterator\":null}",
+                         &w, &buf, &err),
+              0);
+    CHECK_INT(w.n, 0);
+    CHECK(w.next_iterator == NULL);
+    free(buf);
+
+    static const struct {
+        const char *text, *msg;
+    } bad[] = {
+        {"{\"Records\":[{\"Data\":\"aGk=\",\"SequenceNumber\":\"1\"",
+         "Kinesis GetRecords answer, byte 47: ',' or '}' was expected"},
+        {"{\"Records\":[{\"Data\":\"aGk\",\"SequenceNumber\":\"1\"}]}",
+         "Kinesis GetRecords answer, byte 20: Data is not base64"},
+        {"{\"Records\":[{\"Data\":\"aGk=\",\"SequenceNumber\":\"12a\"}]}",
+         "Kinesis GetRecords answer, byte 44: SequenceNumber must be 1 to 128 decimal digits"},
+        {"{\"Records\":[{\"Data\":\"aGk=\"}]}",
+         "Kinesis GetRecords answer, byte 27: a record without Data or SequenceNumber"},
+        {"{\"NextShardIterator\":\"x\"}", "Kinesis GetRecords answer, byte 25: no Records"},
+        {"{\"Records\":[]} x", "Kinesis GetRecords answer, byte 15: text after the answer"},
+        {"{\"Records\":[],\"z\":[1 2]}",
+         "Kinesis GetRecords answer, byte 21: ',' or a closing bracket was expected"},
+        {"{\"Records\":[],\"z\":\"a\\qb\"}", "Kinesis GetRecords answer, byte 21: a bad escape"},
+        {"", "Kinesis GetRecords answer, byte 0: an object was expected"},
+    };
+    for (size_t i = 0; i < VRV_ARRAY_LEN(bad); i++) {
+        CHECK_INT(parse_text(bad[i].text, &w, &buf, &err), VRV_EIO);
+        CHECK_STR(err.msg, bad[i].msg);
+        free(buf);
+    }
+    /* a skipped value nested deeper than the reader goes */
+    vrv_buf deep = VRV_BUF_INIT;
+    vrv_buf_puts(&deep, "{\"Records\":[],\"z\":");
+    for (int i = 0; i < 600; i++) vrv_buf_putc(&deep, '[');
+    for (int i = 0; i < 600; i++) vrv_buf_putc(&deep, ']');
+    vrv_buf_putc(&deep, '}');
+    CHECK_INT(vrv_kinesis_parse_records(deep.data, deep.len, &w, &err), VRV_EIO);
+    CHECK_STR(err.msg, "Kinesis GetRecords answer, byte 530: values nest too deep");
+    vrv_buf_free(&deep);
+    free(w.v);
+}
