@@ -31,6 +31,7 @@ static const struct {
 } TASK_TYPES[] = {
     {"index", vrv_batch_run},
     {"index_kafka", vrv_stask_run},
+    {"index_kinesis", vrv_stask_run},
     {"index_parallel", vrv_batch_run},
 };
 

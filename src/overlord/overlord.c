@@ -279,13 +279,20 @@ static void task_info_clear(task_info *ti)
     memset(ti, 0, sizeof *ti);
 }
 
+/* index_kafka or index_kinesis: a streaming task (task/stream_payload.h). */
+static bool stream_task_type(const char *type)
+{
+    return type && (strcmp(type, VRV_STASK_TYPE_KAFKA) == 0 ||
+                    strcmp(type, VRV_STASK_TYPE_KINESIS) == 0);
+}
+
 /* Validates a task of a known type through its own parser. */
 static int task_info_get(vrv_overlord *o, const json_t *task, const char *type, task_info *ti,
                          vrv_error *err)
 {
     memset(ti, 0, sizeof *ti);
     vrv_spec_opts opts = {.memory_budget = o->cfg.task_memory};
-    if (strcmp(type, VRV_STASK_TYPE_KAFKA) == 0) {
+    if (stream_task_type(type)) {
         vrv_stask_payload p;
         int rc = vrv_stask_payload_parse(task, &opts, &p, err);
         if (rc < 0) return rc;
@@ -321,10 +328,10 @@ int vrv_overlord_submit(vrv_overlord *o, const json_t *task, char **id_out, vrv_
                              "Missing type id when trying to resolve subtype of `Task`: missing "
                              "type id property 'type'");
     if (strcmp(type, "index_parallel") != 0 && strcmp(type, "index") != 0 &&
-        strcmp(type, VRV_STASK_TYPE_KAFKA) != 0)
+        !stream_task_type(type))
         return vrv_error_set(err, VRV_EINVAL,
                              "Could not resolve type id '%s' as a subtype of `Task`: known type "
-                             "ids = [index, index_kafka, index_parallel]",
+                             "ids = [index, index_kafka, index_kinesis, index_parallel]",
                              type);
     task_info ti;
     int rc = task_info_get(o, task, type, &ti, err);
@@ -339,7 +346,7 @@ int vrv_overlord_submit(vrv_overlord *o, const json_t *task, char **id_out, vrv_
         vrv_time_format(ovl_now(), now);
         vrv_buf b = VRV_BUF_INIT;
         /* Druid names a streaming task without an id index_kafka_<ds>_<random>. */
-        if (strcmp(type, VRV_STASK_TYPE_KAFKA) == 0)
+        if (stream_task_type(type))
             vrv_buf_printf(&b, "%s_%s_%s", type, ds, rnd);
         else
             vrv_buf_printf(&b, "%s_%s_%s_%s", type, ds, rnd, now);
@@ -723,7 +730,7 @@ static int restore(vrv_overlord *o, vrv_error *err)
         /* A streaming task can be restored (Druid's restoreTasksOnRestart): run
          * again in its directory, it reloads its committed spills and reads
          * on from the positions saved with them. */
-        if (was_started && mt->type && strcmp(mt->type, VRV_STASK_TYPE_KAFKA) == 0 &&
+        if (was_started && stream_task_type(mt->type) &&
             !read_status_file(o, mt->id, &code, &msg)) {
             VRV_INFO("overlord", "task [%s] was running when the server stopped: restoring it",
                      mt->id);

@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "overlord/supervisor_int.h"
+#include "stream/kinesis.h"
 
 #define DEFAULT_IDLE_AFTER_MS   600000 /* druid.supervisor.idleConfig.inactiveAfterMillis */
 #define DEFAULT_MIN_RUN_MS      1000   /* Druid's MAX_RUN_FREQUENCY_MILLIS */
@@ -93,19 +94,19 @@ static vrv_sup *registry_take(vrv_sup_mgr *m, const char *id)
     return s;
 }
 
-/* Parses a spec for this manager: only what varve can run is accepted. The
+/* Parses a spec for this manager: only what varve can run is accepted (a
+ * Kinesis spec that needs STS is refused here, not at its first run). The
  * spec is parsed from a private copy of json, so the supervisor shares no
  * JSON (and no reference counts) with the caller or another supervisor. */
 static int parse_spec(vrv_sup_mgr *m, const json_t *json, vrv_spec_supervisor *out, vrv_error *err)
 {
-    const char *type = json_string_value(json_object_get(json, "type"));
-    if (type && strcmp(type, "kinesis") == 0)
-        return vrv_error_set(err, VRV_EINVAL,
-                             "Could not resolve type id 'kinesis' as a subtype of `SupervisorSpec`: "
-                             "known type ids = [kafka]");
     json_t *own = json_deep_copy(json);
     int rc = vrv_spec_supervisor_parse(own, &m->cfg.spec_opts, out, err);
     json_decref(own);
+    if (rc == 0 && out->type == VRV_SPEC_KINESIS) {
+        vrv_kinesis_config kc;
+        if ((rc = vrv_kinesis_config_from_spec(out, &kc, err)) < 0) vrv_spec_supervisor_free(out);
+    }
     return rc;
 }
 

@@ -14,6 +14,7 @@
 #include "overlord/supervisor.h"
 #include "server/http_client.h"
 #include "stream/kafka.h"
+#include "stream/kinesis.h"
 
 static vrv_ms env_now(void *ctx)
 {
@@ -131,6 +132,11 @@ static int env_chat(void *ctx, const char *id, const char *method, const char *p
 static int env_open(void *ctx, const vrv_spec_supervisor *spec, vrv_supplier **out, vrv_error *err)
 {
     (void)ctx;
+    if (spec->type == VRV_SPEC_KINESIS) {
+        vrv_kinesis_config kc;
+        int rc = vrv_kinesis_config_from_spec(spec, &kc, err);
+        return rc < 0 ? rc : vrv_kinesis_open(&kc, out, err);
+    }
     vrv_kafka_config kc = {.topic = spec->io.topic_pattern ? NULL : spec->io.topic,
                            .topic_pattern = spec->io.topic_pattern,
                            .consumer_properties = spec->io.consumer_properties,

@@ -17,6 +17,7 @@
 
 #include "base/vec.h"
 #include "overlord/supervisor.h"
+#include "stream/kinesis_client.h"
 #include "task/stream_payload.h"
 
 /* A task of a group (Druid's TaskData). */
@@ -52,6 +53,12 @@ typedef struct sup_pgroup {
     VRV_VEC(vrv_part) parts;
 } sup_pgroup;
 
+/* Kinesis: how far (ms) reading a shard is behind its newest record. */
+typedef struct sup_time_lag {
+    vrv_part part;
+    int64_t ms;
+} sup_time_lag;
+
 typedef struct vrv_sup vrv_sup;
 
 struct vrv_sup {
@@ -63,7 +70,7 @@ struct vrv_sup {
     const char *ds;           /* dataSchema.dataSource (into spec) */
     const char *stream;       /* topic, topicPattern or stream (into spec) */
     vrv_stream_type stype;
-    const char *task_type;    /* "index_kafka" */
+    const char *task_type;    /* "index_kafka" or "index_kinesis" */
     json_t *hash_schema;      /* the task dataSchema and tuningConfig, for sequence names */
     json_t *hash_tuning;
     int64_t idle_after_ms;    /* 0: idle detection off */
@@ -96,6 +103,11 @@ struct vrv_sup {
     bool has_offsets;
     vrv_posmap latest, highest;
     vrv_ms offsets_updated;
+    VRV_VEC(sup_time_lag) time_lag; /* Kinesis: per active shard, same snapshot */
+    /* Kinesis: the shards as last listed (closed ones too, with parents). */
+    vrv_kinesis_shard *kshards;
+    size_t n_kshards;
+    VRV_VEC(vrv_part) waiting;    /* child shards waiting for their parents, as last logged */
     /* Idle detection. */
     bool has_prev_latest;
     vrv_posmap prev_latest;

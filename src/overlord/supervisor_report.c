@@ -30,6 +30,17 @@ static bool part_lag(const vrv_sup *s, const vrv_part *p, int64_t *lag)
     return true;
 }
 
+/* Kinesis: the time lag of shard p in the last snapshot. */
+static bool part_time_lag(const vrv_sup *s, const vrv_part *p, int64_t *ms)
+{
+    for (size_t i = 0; s->has_offsets && i < s->time_lag.n; i++)
+        if (vrv_part_equal(&s->time_lag.v[i].part, p)) {
+            *ms = s->time_lag.v[i].ms;
+            return true;
+        }
+    return false;
+}
+
 static json_t *task_entry(const vrv_sup *s, const sup_group *g, const sup_task *t, bool active)
 {
     json_t *e = json_object();
@@ -39,7 +50,18 @@ static json_t *task_entry(const vrv_sup *s, const sup_group *g, const sup_task *
     json_object_set_new(e, "remainingSeconds", json_null());
     json_object_set_new(e, "type", json_string(active ? "ACTIVE" : "PUBLISHING"));
     json_object_set_new(e, "currentOffsets", sup_map_json(&t->current));
-    if (active) {
+    if (active && s->stype == VRV_STREAM_KINESIS) {
+        /* Record lag is not known for Kinesis: an empty map, and the time lag. */
+        json_object_set_new(e, "lag", json_object());
+        json_t *ms = json_object();
+        for (size_t i = 0; i < t->current.n; i++) {
+            int64_t v;
+            if (part_time_lag(s, &t->current.v[i].part, &v))
+                json_object_set_new(ms, t->current.v[i].part.id, json_integer((json_int_t)v));
+        }
+        json_object_set_new(e, "lagMillis", ms);
+        if (t->has_start) json_object_set_new(e, "_start", json_integer((json_int_t)t->start_time));
+    } else if (active) {
         json_t *lag = json_object();
         for (size_t i = 0; i < t->current.n; i++) {
             int64_t v;
@@ -126,6 +148,17 @@ void sup_publish(vrv_sup *s)
         json_object_set_new(p, "minimumLag", lag);
         json_object_set_new(p, "aggregateLag", json_integer((json_int_t)agg));
         if (s->offsets_updated) json_object_set_new(p, "offsetsLastUpdated", iso(s->offsets_updated));
+    } else {
+        /* KinesisSupervisorReportPayload: lag in milliseconds behind latest. */
+        json_t *lag = json_object();
+        int64_t agg = 0;
+        for (size_t i = 0; s->has_offsets && i < s->time_lag.n; i++) {
+            json_object_set_new(lag, s->time_lag.v[i].part.id,
+                                json_integer((json_int_t)s->time_lag.v[i].ms));
+            if (s->time_lag.v[i].ms > 0) agg += s->time_lag.v[i].ms;
+        }
+        json_object_set_new(p, "minimumLagMillis", lag);
+        json_object_set_new(p, "aggregateLagMillis", json_integer((json_int_t)agg));
     }
     json_object_set_new(p, "suspended", json_boolean(s->suspended));
     json_object_set_new(p, "healthy", json_false());

@@ -22,6 +22,7 @@
 #include "base/mem.h"
 #include "json/jutil.h"
 #include "overlord/supervisor_int.h"
+#include "stream/kinesis.h"
 
 #define MIN_OFFSET_FETCH_MS 5000 /* Druid's MINIMUM_GET_OFFSET_PERIOD_MILLIS */
 #define MAX_WAIT_MS         1000 /* the loop looks at its timers at least this often */
@@ -362,6 +363,8 @@ static void stored_offsets(vrv_sup *s, vrv_posmap *out)
     vrv_posmap_free(&raw);
 }
 
+static int store_metadata(vrv_sup *s, const vrv_posmap *m, vrv_error *err);
+
 /* ---- the stream -------------------------------------------------------------------- */
 
 static int ensure_supplier(vrv_sup *s, vrv_error *err)
@@ -370,10 +373,176 @@ static int ensure_supplier(vrv_sup *s, vrv_error *err)
     return s->mgr->env.ops->open_supplier(s->mgr->env.ctx, &s->spec, &s->supplier, err);
 }
 
+/* Partitions being read changed (not at the first discovery): reading groups
+ * stop early so the new layout is read soon (repartitionTransitionDuration). */
+static void partitions_changed(vrv_sup *s, size_t before)
+{
+    for (size_t i = 0; i < s->active.n; i++) {
+        if (s->active.v[i]->tasks.n == 0) continue;
+        s->has_early_stop = true;
+        s->early_stop = sup_now(s) + s->spec.tuning.repartition_transition_duration;
+        VRV_INFO("supervisor", "[%s] the partition set changed (%zu -> %zu partitions); tasks "
+                 "stop after %lld ms", s->id, before, s->pids.n,
+                 (long long)s->spec.tuning.repartition_transition_duration);
+        break;
+    }
+}
+
+static const vrv_kinesis_shard *kshard_find(const vrv_sup *s, const char *id)
+{
+    for (size_t i = 0; i < s->n_kshards; i++)
+        if (strcmp(s->kshards[i].id, id) == 0) return &s->kshards[i];
+    return NULL;
+}
+
+/* Is parent (a shard id, may be "") read to its end: not listed any more
+ * (trimmed away), or stored as EOS / EXPIRED? */
+static bool parent_done(const vrv_sup *s, const char *parent, const vrv_posmap *stored)
+{
+    if (!*parent || !kshard_find(s, parent)) return true;
+    vrv_part p;
+    if (vrv_part_kinesis(parent, &p, NULL) < 0) return true;
+    const vrv_pos *sp = vrv_posmap_get(stored, &p);
+    return sp && (sp->kind == VRV_POS_EOS || sp->kind == VRV_POS_EXPIRED);
+}
+
+/* Does shard p descend from a shard this supervisor has stored a position
+ * for? Then it is read from its first record whatever useEarliest says:
+ * the records of its parents' hash range moved on to it. */
+static bool has_tracked_parent(const vrv_sup *s, const vrv_part *p, const vrv_posmap *stored)
+{
+    const vrv_kinesis_shard *k = kshard_find(s, p->id);
+    const char *parents[2] = {k ? k->parent : "", k ? k->adjacent_parent : ""};
+    for (int i = 0; i < 2; i++) {
+        vrv_part pp;
+        if (*parents[i] && vrv_part_kinesis(parents[i], &pp, NULL) == 0 &&
+            vrv_posmap_get(stored, &pp))
+            return true;
+    }
+    return false;
+}
+
+/* Kinesis: Druid's updatePartitionDataFromStream with
+ * cleanupClosedAndExpiredPartitions, plus one rule of varve's: a child shard
+ * (after a split or a merge) is read only once its parents are read to
+ * their end and that end is committed, so a key's records are read in
+ * order and the parents' last segments are published first. Shards stored
+ * as EOS (closed and read) or EXPIRED are not read; a stored shard that is
+ * no longer listed becomes EXPIRED in the stored metadata. When shards
+ * leave the active set, the shard list is the active shards in listing
+ * order and the task groups are recomputed over it (§4.13). */
+static bool update_shards(vrv_sup *s)
+{
+    vrv_error err;
+    vrv_kinesis_shard *ks = NULL;
+    size_t n = 0;
+    int rc = ensure_supplier(s, &err);
+    if (rc == 0)
+        rc = vrv_kinesis_list_shards(vrv_kinesis_supplier_client(s->supplier), s->stream,
+                                     s->spec.tuning.use_list_shards, &ks, &n, &err);
+    if (rc < 0) {
+        recordf(s, rc, true, "Could not fetch partitions for topic/stream [%s]: %s", s->stream,
+                err.msg);
+        return false;
+    }
+    free(s->kshards);
+    s->kshards = ks;
+    s->n_kshards = n;
+
+    /* Stored shards no longer listed have expired from the stream. */
+    vrv_posmap raw;
+    if (n > 0 && stored_raw(s, &raw)) {
+        bool changed = false;
+        for (size_t i = 0; i < raw.n; i++) {
+            if (raw.v[i].pos.kind == VRV_POS_EXPIRED || kshard_find(s, raw.v[i].part.id)) continue;
+            VRV_INFO("supervisor", "[%s] shard [%s] has expired from stream [%s]", s->id,
+                     raw.v[i].part.id, s->stream);
+            raw.v[i].pos = vrv_pos_marker(VRV_STREAM_KINESIS, VRV_POS_EXPIRED);
+            changed = true;
+        }
+        vrv_error e2;
+        if (changed && strcmp(raw.stream, s->stream) == 0 && store_metadata(s, &raw, &e2) < 0)
+            recordf(s, e2.code, false, "Failed to mark expired shards in the metadata store: %s",
+                    e2.msg);
+        vrv_posmap_free(&raw);
+    }
+
+    vrv_posmap stored;
+    stored_offsets(s, &stored);
+    VRV_VEC(vrv_part) active = {0};
+    VRV_VEC(vrv_part) waiting = {0};
+    for (size_t i = 0; i < n; i++) {
+        vrv_part p;
+        if (vrv_part_kinesis(ks[i].id, &p, NULL) < 0) continue;
+        const vrv_pos *sp = vrv_posmap_get(&stored, &p);
+        if (sp && (sp->kind == VRV_POS_EOS || sp->kind == VRV_POS_EXPIRED)) continue;
+        if (!parent_done(s, ks[i].parent, &stored) ||
+            !parent_done(s, ks[i].adjacent_parent, &stored)) {
+            vrv_vec_push(&waiting, p);
+            continue;
+        }
+        vrv_vec_push(&active, p);
+    }
+    bool same_wait = waiting.n == s->waiting.n;
+    for (size_t i = 0; same_wait && i < waiting.n; i++)
+        same_wait = vrv_part_equal(&waiting.v[i], &s->waiting.v[i]);
+    if (!same_wait)
+        for (size_t i = 0; i < waiting.n; i++)
+            VRV_INFO("supervisor", "[%s] shard [%s] waits until its parent shards are read to "
+                     "their end", s->id, waiting.v[i].id);
+    vrv_vec_free(&s->waiting);
+    s->waiting.v = waiting.v;
+    s->waiting.n = waiting.n;
+    s->waiting.cap = waiting.cap;
+    if (active.n == 0) {
+        vrv_vec_free(&active);
+        vrv_posmap_free(&stored);
+        recordf(s, VRV_ENOTFOUND, true, "No partitions found for stream [%s]", s->stream);
+        return false;
+    }
+    size_t before = s->pids.n;
+    bool initial = s->pids.n == 0;
+    bool removed = false;
+    for (size_t i = 0; i < s->pids.n && !removed; i++)
+        removed = !parts_has(active.v, active.n, &s->pids.v[i]);
+    bool changed = removed;
+    if (removed) {
+        /* Closed or expired shards leave: the list is the active shards and
+         * every group is recomputed over it. */
+        VRV_INFO("supervisor", "[%s] closed or expired shards leave the shard list; task groups "
+                 "are recomputed over %zu active shards", s->id, active.n);
+        s->pids.n = 0;
+        for (size_t i = 0; i < active.n; i++) vrv_vec_push(&s->pids, active.v[i]);
+        for (size_t i = 0; i < s->pgroups.n; i++) vrv_vec_free(&s->pgroups.v[i].parts);
+        s->pgroups.n = 0;
+    }
+    for (size_t i = 0; i < active.n; i++) {
+        if (parts_has(s->pids.v, s->pids.n, &active.v[i])) continue;
+        vrv_vec_push(&s->pids, active.v[i]);
+        if (!initial) vrv_vec_push(&s->later_parts, active.v[i]);
+        changed = true;
+    }
+    for (size_t i = 0; i < active.n; i++) {
+        int gid = group_of(s, &active.v[i]);
+        sup_pgroup *pg = pgroup_get(s, gid, true);
+        if (!parts_has(pg->parts.v, pg->parts.n, &active.v[i])) vrv_vec_push(&pg->parts, active.v[i]);
+        if (!vrv_posmap_get(&s->poffsets, &active.v[i])) {
+            set_not_set(s, &active.v[i]);
+            VRV_INFO("supervisor", "[%s] discovered new shard[%s] of stream[%s], added to "
+                     "taskGroup[%d]", s->id, active.v[i].id, s->stream, gid);
+        }
+    }
+    if (changed && !initial) partitions_changed(s, before);
+    vrv_vec_free(&active);
+    vrv_posmap_free(&stored);
+    return true;
+}
+
 /* Druid's updatePartitionDataFromStream. False when the stream could not be
  * read (the error is recorded). */
 static bool update_partitions(vrv_sup *s)
 {
+    if (s->stype == VRV_STREAM_KINESIS) return update_shards(s);
     vrv_error err;
     vrv_part *parts = NULL;
     size_t n = 0;
@@ -421,18 +590,8 @@ static bool update_partitions(vrv_sup *s)
     bool changed = prev.n != s->pids.n;
     for (size_t i = 0; !changed && i < prev.n; i++)
         changed = !vrv_part_equal(&prev.v[i], &s->pids.v[i]);
-    if (changed && !initial) {
-        for (size_t i = 0; i < s->active.n; i++) {
-            if (s->active.v[i]->tasks.n == 0) continue;
-            /* Let the running groups stop early so the new partitions get read soon. */
-            s->has_early_stop = true;
-            s->early_stop = sup_now(s) + s->spec.tuning.repartition_transition_duration;
-            VRV_INFO("supervisor", "[%s] the partition set changed (%zu -> %zu partitions); tasks "
-                     "stop after %lld ms", s->id, prev.n, s->pids.n,
-                     (long long)s->spec.tuning.repartition_transition_duration);
-            break;
-        }
-    }
+    /* Let the running groups stop early so the new partitions get read soon. */
+    if (changed && !initial) partitions_changed(s, prev.n);
     vrv_vec_free(&prev);
     vrv_posmap_free(&stored);
     free(parts);
@@ -860,10 +1019,30 @@ static bool checkpoint_group(vrv_sup *s, sup_group *g, bool finish, vrv_posmap *
         }
     }
     VRV_VEC(char *) ids = {0};
+    VRV_VEC(char *) publishing = {0};
     for (size_t i = 0; i < g->tasks.n; i++) vrv_vec_push(&ids, vrv_strdup(g->tasks.v[i].id));
     for (size_t i = 0; i < ids.n; i++) {
         vrv_posmap cur;
         vrv_error err;
+        sup_runner_status rs = SUP_RS_NOT_STARTED;
+        if (finish && s->stype == VRV_STREAM_KINESIS &&
+            sup_client_status(s, ids.v[i], &rs, &err) == 0 && rs == SUP_RS_PUBLISHING) {
+            /* Every shard of this task closed and was read to its end: it
+             * publishes on its own and cannot be paused; where it stopped is
+             * where the group ends. */
+            bool got = sup_client_current(s, ids.v[i], &cur, &err) == 0 && cur.n > 0;
+            for (size_t k = 0; got && k < cur.n; k++) {
+                const vrv_pos *have = vrv_posmap_get(end, &cur.v[k].part);
+                if (!have || vrv_pos_cmp(have, &cur.v[k].pos) < 0)
+                    vrv_posmap_set(end, &cur.v[k].part, &cur.v[k].pos);
+            }
+            vrv_posmap_free(&cur);
+            if (got) {
+                VRV_INFO("supervisor", "[%s] task[%s] already finished reading", s->id, ids.v[i]);
+                vrv_vec_push(&publishing, ids.v[i]);
+                continue;
+            }
+        }
         if (sup_client_pause(s, ids.v[i], &cur, &err) < 0) {
             record(s, err.code, false, err.msg);
             kill_task(s, ids.v[i], "An exception occurred while waiting for task [%s] to pause: [%s]",
@@ -887,6 +1066,7 @@ static bool checkpoint_group(vrv_sup *s, sup_group *g, bool finish, vrv_posmap *
         VRV_INFO("supervisor", "[%s] all tasks in taskGroup [%d] have failed, tasks will be "
                  "re-created", s->id, g->id);
         vrv_vec_free(&ids);
+        vrv_vec_free(&publishing);
         return false;
     }
     if (g->checkpoints.n &&
@@ -895,7 +1075,14 @@ static bool checkpoint_group(vrv_sup *s, sup_group *g, bool finish, vrv_posmap *
                  "latest sequence", s->id, g->id);
     VRV_INFO("supervisor", "[%s] setting endOffsets for tasks in taskGroup[%d]%s", s->id, g->id,
              finish ? " (finish)" : "");
-    for (size_t i = 0; i < g->tasks.n; i++) vrv_vec_push(&ids, vrv_strdup(g->tasks.v[i].id));
+    for (size_t i = 0; i < g->tasks.n; i++) {
+        bool pub = false;
+        for (size_t k = 0; k < publishing.n && !pub; k++)
+            pub = strcmp(publishing.v[k], g->tasks.v[i].id) == 0;
+        if (!pub) vrv_vec_push(&ids, vrv_strdup(g->tasks.v[i].id));
+    }
+    for (size_t i = 0; i < publishing.n; i++) free(publishing.v[i]);
+    vrv_vec_free(&publishing);
     for (size_t i = 0; i < ids.n; i++) {
         bool ok = false;
         vrv_error err;
@@ -1180,6 +1367,41 @@ static void highest_current(vrv_sup *s, vrv_posmap *out)
  * ingested, as one snapshot (Druid's updatePartitionLagFromStream). */
 static int update_lag(vrv_sup *s, vrv_error *err)
 {
+    if (s->stype == VRV_STREAM_KINESIS) {
+        /* Kinesis names no newest sequence number: lag is time, the
+         * MillisBehindLatest of a read at the highest position ingested
+         * (Druid's getPartitionTimeLag). */
+        int rc = ensure_supplier(s, err);
+        if (rc < 0) return rc;
+        vrv_posmap highest;
+        highest_current(s, &highest);
+        VRV_VEC(sup_time_lag) lags = {0};
+        for (size_t i = 0; i < s->pids.n && rc == 0; i++) {
+            const vrv_pos *h = vrv_posmap_get(&highest, &s->pids.v[i]);
+            vrv_pos none = vrv_pos_marker(VRV_STREAM_KINESIS, VRV_POS_NOT_SET);
+            sup_time_lag l = {s->pids.v[i], 0};
+            rc = vrv_kinesis_time_lag(s->supplier, &s->pids.v[i], h ? h : &none,
+                                      s->spec.io.use_earliest, &l.ms, err);
+            if (rc == 0) vrv_vec_push(&lags, l);
+        }
+        if (rc < 0) {
+            vrv_vec_free(&lags);
+            vrv_posmap_free(&highest);
+            return rc;
+        }
+        if (s->has_offsets) {
+            vrv_posmap_free(&s->latest);
+            vrv_posmap_free(&s->highest);
+        }
+        vrv_posmap_init(&s->latest, s->stype, s->stream);
+        s->highest = highest;
+        vrv_vec_free(&s->time_lag);
+        s->time_lag.v = lags.v;
+        s->time_lag.n = lags.n;
+        s->time_lag.cap = lags.cap;
+        s->has_offsets = true;
+        return 0;
+    }
     int rc = ensure_supplier(s, err);
     vrv_part *parts = NULL;
     size_t n = 0;
@@ -1207,6 +1429,10 @@ static int64_t total_lag(const vrv_sup *s)
 {
     if (!s->has_offsets) return 0;
     int64_t sum = 0;
+    if (s->stype == VRV_STREAM_KINESIS) {
+        for (size_t i = 0; i < s->time_lag.n; i++) sum += VRV_MAX(s->time_lag.v[i].ms, 0);
+        return sum;
+    }
     for (size_t i = 0; i < s->latest.n; i++) {
         const vrv_pos *h = vrv_posmap_get(&s->highest, &s->latest.v[i].part);
         int64_t lag = s->latest.v[i].pos.offset - (h && h->kind == VRV_POS_OFFSET ? h->offset : 0);
@@ -1296,8 +1522,9 @@ static int starting_offsets(vrv_sup *s, const sup_pgroup *pg, vrv_posmap *out, v
         const vrv_part *p = &pg->parts.v[i];
         const vrv_pos *cur = vrv_posmap_get(&s->poffsets, p);
         if (cur && cur->kind != VRV_POS_NOT_SET) {
-            /* The end of the group still publishing these partitions. */
-            if (cur->kind != VRV_POS_EOS) {
+            /* The end of the group still publishing these partitions; a
+             * closed shard read to its end has nothing left. */
+            if (cur->kind != VRV_POS_EOS && cur->kind != VRV_POS_EXPIRED) {
                 vrv_pos v = *cur;
                 v.exclusive = s->stype == VRV_STREAM_KINESIS;
                 vrv_posmap_set(out, p, &v);
@@ -1305,6 +1532,7 @@ static int starting_offsets(vrv_sup *s, const sup_pgroup *pg, vrv_posmap *out, v
             continue;
         }
         const vrv_pos *sp = vrv_posmap_get(&stored, p);
+        if (sp && (sp->kind == VRV_POS_EOS || sp->kind == VRV_POS_EXPIRED)) continue;
         if (sp) {
             if (!s->spec.tuning.skip_sequence_number_availability_check) {
                 bool avail = true;
@@ -1346,6 +1574,11 @@ static int starting_offsets(vrv_sup *s, const sup_pgroup *pg, vrv_posmap *out, v
         if (parts_has(s->later_parts.v, s->later_parts.n, p)) {
             VRV_INFO("supervisor", "[%s] starting from the beginning of newly discovered partition "
                      "[%s]", s->id, p->id);
+            earliest = true;
+        } else if (!earliest && s->stype == VRV_STREAM_KINESIS &&
+                   has_tracked_parent(s, p, &stored)) {
+            VRV_INFO("supervisor", "[%s] starting from the beginning of shard [%s]: its parent "
+                     "shards were read", s->id, p->id);
             earliest = true;
         }
         vrv_pos v;
@@ -1410,6 +1643,23 @@ static int create_new_tasks(vrv_sup *s, vrv_error *err)
     vrv_vec_free(&short_groups);
 
     vrv_ms now = sup_now(s);
+    /* A group without tasks whose partitions are no longer its id's (the
+     * groups were recomputed after shards closed) is made again. */
+    for (size_t i = 0; i < s->active.n;) {
+        sup_group *g = s->active.v[i];
+        const sup_pgroup *pg = pgroup_get(s, g->id, false);
+        bool same = pg != NULL;
+        for (size_t k = 0; same && k < pg->parts.n; k++)
+            same = vrv_posmap_get(&g->start, &pg->parts.v[k]) != NULL;
+        for (size_t k = 0; same && k < g->start.n; k++)
+            same = parts_has(pg->parts.v, pg->parts.n, &g->start.v[k].part);
+        if (g->tasks.n == 0 && !same) {
+            active_take(s, g->id);
+            group_free(g);
+            continue;
+        }
+        i++;
+    }
     for (size_t i = 0; i < s->pgroups.n; i++) {
         const sup_pgroup *pg = &s->pgroups.v[i];
         if (active_get(s, pg->id)) continue;
@@ -1820,7 +2070,7 @@ int sup_new(vrv_sup_mgr *m, vrv_spec_supervisor *spec, vrv_sup **out, vrv_error 
     s->stream = s->stype == VRV_STREAM_KINESIS
                     ? s->spec.io.stream
                     : (s->spec.io.topic_pattern ? s->spec.io.topic_pattern : s->spec.io.topic);
-    s->task_type = VRV_STASK_TYPE_KAFKA;
+    s->task_type = s->stype == VRV_STREAM_KINESIS ? VRV_STASK_TYPE_KINESIS : VRV_STASK_TYPE_KAFKA;
     s->hash_schema = vrv_stask_data_schema_json(&s->spec);
     s->hash_tuning = vrv_stask_task_tuning_json(&s->spec);
     /* The spec's idleConfig, else the cluster's. */
@@ -1895,6 +2145,9 @@ void sup_free(vrv_sup *s)
         vrv_posmap_free(&s->highest);
     }
     if (s->has_prev_latest) vrv_posmap_free(&s->prev_latest);
+    vrv_vec_free(&s->time_lag);
+    free(s->kshards);
+    vrv_vec_free(&s->waiting);
     vrv_sup_state_free(&s->st);
     vrv_sup_notices_free(&s->q);
     json_decref(s->snap);

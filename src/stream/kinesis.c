@@ -107,6 +107,8 @@ typedef struct kinesis_supplier {
     kshard **shards; /* parallel to base.assigned */
     int fetch_delay_ms;
     int records_per_fetch;
+    int fetch_threads; /* calls in flight at once, at most; 0: one per shard */
+    size_t fetch_rr;   /* shard considered first for a call, when fetch_threads limits */
     int64_t max_bytes_per_poll;
     int64_t buffer_limit, buffered;
     bool use_list_shards;
@@ -319,8 +321,15 @@ static void start_get_records(kinesis_supplier *ks, kshard *sh)
 static int64_t start_due(kinesis_supplier *ks, int64_t now)
 {
     int64_t wake = INT64_MAX;
-    for (size_t i = 0; i < ks->base.n_assigned; i++) {
+    size_t n = ks->base.n_assigned, busy = 0;
+    for (size_t i = 0; i < n; i++) busy += ks->shards[i]->inflight != REQ_NONE;
+    /* fetchThreads bounds the calls in flight; the shards take turns. */
+    size_t first = n ? ks->fetch_rr % n : 0;
+    if (n) ks->fetch_rr = first + 1;
+    for (size_t k = 0; k < n; k++) {
+        size_t i = (first + k) % n;
         kshard *sh = ks->shards[i];
+        if (ks->fetch_threads > 0 && busy >= (size_t)ks->fetch_threads) break;
         if (sh->seek == IT_NONE || sh->seek == IT_DONE || sh->closed || sh->inflight ||
             sh->range_err)
             continue;
@@ -333,6 +342,7 @@ static int64_t start_due(kinesis_supplier *ks, int64_t now)
             start_get_iterator(ks, i);
         else
             start_get_records(ks, sh);
+        busy++;
     }
     return wake;
 }
@@ -1007,6 +1017,7 @@ int vrv_kinesis_open(const vrv_kinesis_config *cfg, vrv_supplier **out, vrv_erro
     ks->client = client;
     ks->multi = curl_multi_init();
     ks->fetch_delay_ms = cfg->fetch_delay_ms;
+    ks->fetch_threads = cfg->fetch_threads > 0 ? cfg->fetch_threads : 0;
     ks->records_per_fetch =
         cfg->records_per_fetch > 0 ? cfg->records_per_fetch : VRV_KINESIS_GET_MAX_RECORDS;
     ks->max_bytes_per_poll =
@@ -1045,5 +1056,6 @@ int vrv_kinesis_config_from_spec(const vrv_spec_supervisor *spec, vrv_kinesis_co
     out->max_bytes_per_poll = spec->tuning.max_bytes_per_poll_effective;
     out->record_buffer_bytes = spec->tuning.record_buffer_size_bytes_effective;
     out->use_list_shards = spec->tuning.use_list_shards;
+    out->fetch_threads = spec->tuning.fetch_threads;
     return VRV_OK;
 }

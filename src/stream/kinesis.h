@@ -76,6 +76,8 @@ typedef struct vrv_kinesis_config {
     const char *stream;          /* required */
     int fetch_delay_ms;          /* fetchDelayMillis: between two GetRecords of a shard; 0 */
     int records_per_fetch;       /* recordsPerFetch, GetRecords' Limit; 0: 10000 (the maximum) */
+    int fetch_threads;           /* fetchThreads: GetRecords / GetShardIterator calls in flight
+                                    at once (shards take turns); 0: one per shard */
     int max_bytes_per_poll;      /* maxBytesPerPoll: record data per poll; 0: 1000000 */
     int64_t record_buffer_bytes; /* recordBufferSizeBytes: fetched and not yet polled; 0: 100 MB */
     int poll_timeout_ms;         /* used when poll is given a negative timeout; 0: 100 */

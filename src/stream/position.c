@@ -159,6 +159,11 @@ bool vrv_pos_more_to_read(const vrv_pos *rec, const vrv_pos *end)
     return c <= 0;
 }
 
+bool vrv_pos_more_after(const vrv_pos *next, const vrv_pos *end)
+{
+    return vrv_pos_cmp(next, end) < 0;
+}
+
 bool vrv_pos_available(const vrv_pos *pos, const vrv_pos *earliest)
 {
     if (pos->stream == VRV_STREAM_KINESIS && vrv_pos_is_unread(pos)) return true;

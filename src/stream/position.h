@@ -114,6 +114,14 @@ static inline bool vrv_pos_is_max(const vrv_pos *p)
  * (OrderedSequenceNumber.isMoreToReadBeforeReadingRecord). */
 bool vrv_pos_more_to_read(const vrv_pos *rec, const vrv_pos *end);
 
+/* Standing at next (the start-form position after the records read so far:
+ * Kafka the next offset, Kinesis the last sequence number read, exclusive),
+ * is there still something to read up to end? Both streams: next < end —
+ * a Kinesis end is inclusive, and next already names the last record read
+ * (Druid's isMoreToReadAfterReadingRecord). A fresh inclusive Kinesis start
+ * equal to its end counts as done, as in Druid. */
+bool vrv_pos_more_after(const vrv_pos *next, const vrv_pos *end);
+
 /* Is pos still in the stream whose oldest position is earliest? (earliest <=
  * pos; a Kinesis unread marker is always available.) */
 bool vrv_pos_available(const vrv_pos *pos, const vrv_pos *earliest);

@@ -1,7 +1,8 @@
 /*
- * stream_payload.c — building and parsing the `index_kafka` task JSON (see
- * stream_payload.h). The builder writes properties in the order Jackson
- * writes Druid's KafkaIndexTask (type id first, then creator properties);
+ * stream_payload.c — building and parsing the `index_kafka` and
+ * `index_kinesis` task JSON (see stream_payload.h). The builder writes
+ * properties in the order Jackson writes Druid's KafkaIndexTask /
+ * KinesisIndexTask (type id first, then creator properties);
  * the parser checks what KafkaIndexTask's constructors check, with Druid's
  * messages where Druid has one ("end offset must be >= start offset for
  * partition[0]", "All startSequenceNumbers must be inclusive").
@@ -212,30 +213,39 @@ int vrv_stask_payload_build(const vrv_stask_build *b, json_t **out, vrv_error *e
 {
     *out = NULL;
     const vrv_spec_supervisor *spec = b->spec;
-    if (spec->type != VRV_SPEC_KAFKA)
-        return vrv_error_set(err, VRV_EUNSUPPORTED, "spec.type: only kafka tasks can be built");
+    const bool kinesis = spec->type == VRV_SPEC_KINESIS;
+    const vrv_stream_type t = kinesis ? VRV_STREAM_KINESIS : VRV_STREAM_KAFKA;
+    const char *task_type = kinesis ? VRV_STASK_TYPE_KINESIS : VRV_STASK_TYPE_KAFKA;
     if (!b->base_sequence_name || !*b->base_sequence_name)
         return vrv_error_set(err, VRV_EINVAL, "baseSequenceName: required");
     if (b->task_group_id < 0)
         return vrv_error_set(err, VRV_EINVAL, "taskGroupId: must be >= 0");
     const vrv_posmap *start = b->start;
-    if (!start || start->stream_type != VRV_STREAM_KAFKA)
-        return vrv_error_set(err, VRV_EINVAL, "startSequenceNumbers: a Kafka position map is required");
-    const char *stream = spec->io.topic ? spec->io.topic : spec->io.topic_pattern;
+    if (!start || start->stream_type != t)
+        return vrv_error_set(err, VRV_EINVAL, "startSequenceNumbers: a %s position map is required",
+                             kinesis ? "Kinesis" : "Kafka");
+    const char *stream =
+        kinesis ? spec->io.stream : spec->io.topic ? spec->io.topic : spec->io.topic_pattern;
     if (strcmp(start->stream, stream) != 0)
         return vrv_error_set(err, VRV_EINVAL,
                              "startSequenceNumbers.stream: [%s] is not the supervisor's stream [%s]",
                              start->stream, stream);
-    for (size_t i = 0; i < start->n; i++)
-        if (start->v[i].pos.exclusive || start->v[i].pos.kind != VRV_POS_OFFSET)
+    for (size_t i = 0; i < start->n; i++) {
+        const vrv_pos *p = &start->v[i].pos;
+        bool ok = kinesis ? p->kind == VRV_POS_SEQ || vrv_pos_is_unread(p)
+                          : !p->exclusive && p->kind == VRV_POS_OFFSET;
+        if (!ok)
             return vrv_error_set(err, VRV_EINVAL,
-                                 "startSequenceNumbers: partition[%s] needs an inclusive offset",
-                                 start->v[i].part.id);
+                                 "startSequenceNumbers: partition[%s] needs %s",
+                                 start->v[i].part.id,
+                                 kinesis ? "a sequence number or an unread marker"
+                                         : "an inclusive offset");
+    }
     vrv_posmap open_end;
     const vrv_posmap *end = b->end;
     if (!end) {
-        vrv_posmap_init(&open_end, VRV_STREAM_KAFKA, start->stream);
-        vrv_pos no_end = vrv_pos_marker(VRV_STREAM_KAFKA, VRV_POS_NO_END);
+        vrv_posmap_init(&open_end, t, start->stream);
+        vrv_pos no_end = vrv_pos_marker(t, VRV_POS_NO_END);
         for (size_t i = 0; i < start->n; i++) vrv_posmap_set(&open_end, &start->v[i].part, &no_end);
         end = &open_end;
     }
@@ -258,7 +268,7 @@ int vrv_stask_payload_build(const vrv_stask_build *b, json_t **out, vrv_error *e
     json_t *sio = json_object_get(full, "ioConfig");
 
     json_t *io = json_object();
-    json_object_set_new(io, "type", json_string("kafka"));
+    json_object_set_new(io, "type", json_string(kinesis ? "kinesis" : "kafka"));
     json_object_set_new(io, "taskGroupId", json_integer(b->task_group_id));
     json_object_set_new(io, "baseSequenceName", json_string(b->base_sequence_name));
     /* Deprecated copies older readers use: the start as an end-form map. */
@@ -266,15 +276,31 @@ int vrv_stask_payload_build(const vrv_stask_build *b, json_t **out, vrv_error *e
     json_object_set_new(io, "endPartitions", vrv_stask_posmap_json(end, VRV_POSMAP_END));
     json_object_set_new(io, "startSequenceNumbers", vrv_stask_posmap_json(start, VRV_POSMAP_START));
     json_object_set_new(io, "endSequenceNumbers", vrv_stask_posmap_json(end, VRV_POSMAP_END));
-    json_object_set(io, "consumerProperties", json_object_get(sio, "consumerProperties"));
-    json_object_set_new(io, "pollTimeout", json_integer(spec->io.poll_timeout_ms));
+    if (!kinesis) {
+        json_object_set(io, "consumerProperties", json_object_get(sio, "consumerProperties"));
+        json_object_set_new(io, "pollTimeout", json_integer(spec->io.poll_timeout_ms));
+    }
     json_object_set_new(io, "useTransaction", json_true());
     if (b->has_min_time) json_object_set_new(io, "minimumMessageTime", instant_json(b->min_time));
     if (b->has_max_time) json_object_set_new(io, "maximumMessageTime", instant_json(b->max_time));
     json_t *inf = json_object_get(sio, "inputFormat");
     if (inf && !json_is_null(inf)) json_object_set(io, "inputFormat", inf);
-    json_object_set(io, "configOverrides", json_object_get(sio, "configOverrides"));
-    json_object_set_new(io, "multiTopic", json_boolean(spec->io.topic_pattern != NULL));
+    if (kinesis) {
+        /* KinesisIndexTaskIOConfig: where and how the task reads. */
+        json_object_set_new(io, "endpoint", json_string(spec->io.endpoint));
+        if (spec->io.region) json_object_set_new(io, "region", json_string(spec->io.region));
+        if (spec->io.records_per_fetch)
+            json_object_set_new(io, "recordsPerFetch", json_integer(spec->io.records_per_fetch));
+        json_object_set_new(io, "fetchDelayMillis", json_integer(spec->io.fetch_delay_ms));
+        if (spec->io.aws_assumed_role_arn)
+            json_object_set_new(io, "awsAssumedRoleArn", json_string(spec->io.aws_assumed_role_arn));
+        if (spec->io.aws_external_id)
+            json_object_set_new(io, "awsExternalId", json_string(spec->io.aws_external_id));
+        if (spec->io.deaggregate) json_object_set_new(io, "deaggregate", json_true());
+    } else {
+        json_object_set(io, "configOverrides", json_object_get(sio, "configOverrides"));
+        json_object_set_new(io, "multiTopic", json_boolean(spec->io.topic_pattern != NULL));
+    }
 
     json_t *ctx = json_object();
     if (json_is_object(spec->context)) json_object_update(ctx, spec->context);
@@ -290,23 +316,23 @@ int vrv_stask_payload_build(const vrv_stask_build *b, json_t **out, vrv_error *e
     json_object_set_new(ctx, "IS_INCREMENTAL_HANDOFF_SUPPORTED", json_true());
 
     char group[512];
-    snprintf(group, sizeof group, "%s_%s", VRV_STASK_TYPE_KAFKA, spec->id);
+    snprintf(group, sizeof group, "%s_%s", task_type, spec->id);
 
-    json_t *t = json_object();
-    json_object_set_new(t, "type", json_string(VRV_STASK_TYPE_KAFKA));
-    json_object_set_new(t, "id", json_string(id));
-    json_object_set_new(t, "supervisorId", json_string(spec->id));
-    json_object_set_new(t, "resource", json_pack("{s:s, s:i}", "availabilityGroup",
-                                                 b->base_sequence_name, "requiredCapacity", 1));
-    json_object_set_new(t, "dataSchema", vrv_stask_data_schema_json(spec));
-    json_object_set_new(t, "tuningConfig", vrv_stask_task_tuning_json(spec));
-    json_object_set_new(t, "ioConfig", io);
-    json_object_set_new(t, "context", ctx);
-    json_object_set_new(t, "groupId", json_string(group));
-    json_object_set_new(t, "dataSource", json_string(spec->schema.data_source));
+    json_t *tj = json_object();
+    json_object_set_new(tj, "type", json_string(task_type));
+    json_object_set_new(tj, "id", json_string(id));
+    json_object_set_new(tj, "supervisorId", json_string(spec->id));
+    json_object_set_new(tj, "resource", json_pack("{s:s, s:i}", "availabilityGroup",
+                                                  b->base_sequence_name, "requiredCapacity", 1));
+    json_object_set_new(tj, "dataSchema", vrv_stask_data_schema_json(spec));
+    json_object_set_new(tj, "tuningConfig", vrv_stask_task_tuning_json(spec));
+    json_object_set_new(tj, "ioConfig", io);
+    json_object_set_new(tj, "context", ctx);
+    json_object_set_new(tj, "groupId", json_string(group));
+    json_object_set_new(tj, "dataSource", json_string(spec->schema.data_source));
     json_decref(full);
     if (!b->end) vrv_posmap_free(&open_end);
-    *out = t;
+    *out = tj;
     return 0;
 }
 
@@ -332,8 +358,8 @@ static int parse_instant(const json_t *io, const char *key, bool *has, vrv_ms *o
 }
 
 /* Reads ioConfig.<key> (or its legacy end-form twin) as a position map. */
-static int parse_map(const json_t *io, const char *key, const char *legacy, vrv_posmap *out,
-                     bool *from_legacy, vrv_error *err)
+static int parse_map(const json_t *io, vrv_stream_type t, const char *key, const char *legacy,
+                     vrv_posmap *out, bool *from_legacy, vrv_error *err)
 {
     json_t *v = json_object_get(io, key);
     const char *used = key;
@@ -347,7 +373,7 @@ static int parse_map(const json_t *io, const char *key, const char *legacy, vrv_
         return vrv_error_set(err, VRV_EINVAL, "ioConfig.%s: required", key);
     char path[64];
     snprintf(path, sizeof path, "ioConfig.%s", used);
-    return vrv_posmap_from_json(v, VRV_STREAM_KAFKA, path, out, NULL, err);
+    return vrv_posmap_from_json(v, t, path, out, NULL, err);
 }
 
 void vrv_stask_payload_free(vrv_stask_payload *p)
@@ -369,11 +395,12 @@ int vrv_stask_payload_parse(const json_t *json, const vrv_spec_opts *opts, vrv_s
     vrv_error_clear(err);
     if (!json_is_object(json)) return vrv_error_set(err, VRV_EINVAL, "task: must be a JSON object");
     const char *type = json_string_value(json_object_get(json, "type"));
-    if (type && strcmp(type, "index_kinesis") == 0)
-        return vrv_error_set(err, VRV_EUNSUPPORTED, "type: index_kinesis tasks are not supported yet");
-    if (!type || strcmp(type, VRV_STASK_TYPE_KAFKA) != 0)
-        return vrv_error_set(err, VRV_EINVAL, "type: must be \"%s\"", VRV_STASK_TYPE_KAFKA);
-    out->stream_type = VRV_STREAM_KAFKA;
+    const bool kinesis = type && strcmp(type, VRV_STASK_TYPE_KINESIS) == 0;
+    if (!kinesis && (!type || strcmp(type, VRV_STASK_TYPE_KAFKA) != 0))
+        return vrv_error_set(err, VRV_EINVAL, "type: must be \"%s\" or \"%s\"",
+                             VRV_STASK_TYPE_KAFKA, VRV_STASK_TYPE_KINESIS);
+    const vrv_stream_type t = kinesis ? VRV_STREAM_KINESIS : VRV_STREAM_KAFKA;
+    out->stream_type = t;
 
     json_t *ds = json_object_get(json, "dataSchema");
     json_t *io = json_object_get(json, "ioConfig");
@@ -401,11 +428,11 @@ int vrv_stask_payload_parse(const json_t *json, const vrv_spec_opts *opts, vrv_s
         return rc;
 
     bool legacy_start, legacy_end;
-    if ((rc = parse_map(io, "startSequenceNumbers", "startPartitions", &out->start, &legacy_start,
-                        err)) < 0)
+    if ((rc = parse_map(io, t, "startSequenceNumbers", "startPartitions", &out->start,
+                        &legacy_start, err)) < 0)
         return rc;
-    if ((rc = parse_map(io, "endSequenceNumbers", "endPartitions", &out->end, &legacy_end, err)) <
-        0) {
+    if ((rc = parse_map(io, t, "endSequenceNumbers", "endPartitions", &out->end, &legacy_end,
+                        err)) < 0) {
         vrv_posmap_free(&out->start);
         return rc;
     }
@@ -413,21 +440,32 @@ int vrv_stask_payload_parse(const json_t *json, const vrv_spec_opts *opts, vrv_s
     /* A legacy start map was an end-form map read as inclusive starts. */
     if (legacy_start)
         for (size_t i = 0; i < out->start.n; i++) out->start.v[i].pos.exclusive = false;
-    for (size_t i = 0; i < out->start.n && rc == 0; i++)
+    for (size_t i = 0; i < out->start.n && rc == 0 && !kinesis; i++)
         if (out->start.v[i].pos.exclusive)
             rc = vrv_error_set(err, VRV_EINVAL,
                                "ioConfig.startSequenceNumbers: All startSequenceNumbers must be "
                                "inclusive");
-    for (size_t i = 0; i < out->start.n && rc == 0; i++)
-        if (out->start.v[i].pos.kind != VRV_POS_OFFSET)
+    for (size_t i = 0; i < out->start.n && rc == 0; i++) {
+        const vrv_pos *p = &out->start.v[i].pos;
+        if (kinesis ? !(p->kind == VRV_POS_SEQ || vrv_pos_is_unread(p)) : p->kind != VRV_POS_OFFSET)
             rc = vrv_error_set(err, VRV_EINVAL,
-                               "ioConfig.startSequenceNumbers: partition[%s] must start at an "
-                               "offset >= 0",
-                               out->start.v[i].part.id);
+                               "ioConfig.startSequenceNumbers: partition[%s] must start at %s",
+                               out->start.v[i].part.id,
+                               kinesis ? "a sequence number, UNREAD_TRIM_HORIZON or UNREAD_LATEST"
+                                       : "an offset >= 0");
+    }
+    /* KinesisIndexTaskIOConfig: a closed shard's end is found by reading it. */
+    for (size_t i = 0; i < out->end.n && rc == 0 && kinesis; i++)
+        if (out->end.v[i].pos.kind == VRV_POS_EOS)
+            rc = vrv_error_set(err, VRV_EINVAL,
+                               "ioConfig.endSequenceNumbers: End sequenceNumbers must not have the "
+                               "end of shard marker (EOS)");
     if (rc == 0 && out->start.n == 0)
         rc = vrv_error_set(err, VRV_EINVAL, "ioConfig.startSequenceNumbers: no partitions");
     if (rc == 0) rc = check_range(&out->start, &out->end, "ioConfig", err);
-    if (rc == 0 && out->multi_topic != vrv_posmap_multi_topic(&out->start))
+    if (rc == 0 && kinesis && out->multi_topic)
+        rc = vrv_error_set(err, VRV_EINVAL, "ioConfig.multiTopic: Kinesis has no topic patterns");
+    if (rc == 0 && !kinesis && out->multi_topic != vrv_posmap_multi_topic(&out->start))
         rc = vrv_error_set(err, VRV_EINVAL,
                            "ioConfig.multiTopic: %s, but the partition ids are %s",
                            out->multi_topic ? "true" : "false",
@@ -440,10 +478,14 @@ int vrv_stask_payload_parse(const json_t *json, const vrv_spec_opts *opts, vrv_s
      * spec parser, as the legacy flattened form whose paths are the task's. */
     json_t *env = json_object();
     json_t *io2 = json_copy(io);
-    json_object_set_new(io2, out->multi_topic ? "topicPattern" : "topic",
-                        json_string(out->start.stream));
-    json_object_del(io2, out->multi_topic ? "topic" : "topicPattern");
-    json_object_set_new(env, "type", json_string("kafka"));
+    if (kinesis) {
+        json_object_set_new(io2, "stream", json_string(out->start.stream));
+    } else {
+        json_object_set_new(io2, out->multi_topic ? "topicPattern" : "topic",
+                            json_string(out->start.stream));
+        json_object_del(io2, out->multi_topic ? "topic" : "topicPattern");
+    }
+    json_object_set_new(env, "type", json_string(kinesis ? "kinesis" : "kafka"));
     json_object_set(env, "dataSchema", ds);
     json_object_set_new(env, "ioConfig", io2);
     json_object_set(env, "tuningConfig", tc);
@@ -456,7 +498,8 @@ int vrv_stask_payload_parse(const json_t *json, const vrv_spec_opts *opts, vrv_s
     out->poll_timeout_ms = (int)out->spec.io.poll_timeout_ms;
 
     vrv_buf g = VRV_BUF_INIT;
-    vrv_buf_printf(&g, "%s_%s", VRV_STASK_TYPE_KAFKA, out->supervisor_id);
+    vrv_buf_printf(&g, "%s_%s", kinesis ? VRV_STASK_TYPE_KINESIS : VRV_STASK_TYPE_KAFKA,
+                   out->supervisor_id);
     out->group_id = vrv_buf_detach(&g);
 
     json_t *ctx = json_object_get(json, "context");

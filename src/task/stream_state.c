@@ -162,7 +162,7 @@ json_t *vrv_stask_seqs_json(const vrv_stask_seqs *s, const vrv_posmap *curr)
         for (size_t k = 0; k < q->end.n; k++) {
             const vrv_pos *c = curr ? vrv_posmap_get(curr, &q->end.v[k].part) : NULL;
             const vrv_pos *from = c ? c : vrv_posmap_get(&q->start, &q->end.v[k].part);
-            if (from && vrv_pos_more_to_read(from, &q->end.v[k].pos))
+            if (from && vrv_pos_more_after(from, &q->end.v[k].pos))
                 json_array_append_new(as, part_value_json(&q->end.v[k].part));
         }
         json_object_set_new(o, "assignments", as);
@@ -295,7 +295,7 @@ bool vrv_stask_seq_open(const vrv_stask_seq *q, const vrv_posmap *curr)
 {
     for (size_t i = 0; i < q->end.n; i++) {
         const vrv_pos *c = vrv_posmap_get(curr, &q->end.v[i].part);
-        if (c && vrv_pos_more_to_read(c, &q->end.v[i].pos)) return true;
+        if (c && vrv_pos_more_after(c, &q->end.v[i].pos)) return true;
     }
     return false;
 }

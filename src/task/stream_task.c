@@ -61,6 +61,7 @@
 #include "server/http_client.h"
 #include "server/segserve.h"
 #include "stream/kafka.h"
+#include "stream/kinesis.h"
 #include "stream/supplier.h"
 #include "task/merge.h"
 #include "task/publish.h"
@@ -165,6 +166,8 @@ typedef struct stask {
     vrv_ms last_persist_ms;
     uint64_t *part_rows;   /* rows added per partition of pl.start (recordsProcessed) */
     uint64_t errors_seen;  /* unparseable + processedWithError when events was built */
+    bool prev_taken;       /* Kinesis: the last whole record read went to a sequence, so
+                              its further KPL user records (VRV_REC_SUBRECORD) go there too */
     vrv_task_meters meters;
     vrv_http_client *http; /* coordinator calls */
 
@@ -699,10 +702,14 @@ static int init_sequences(stask *st, vrv_error *err)
     for (size_t i = 0; i < pl->n_checkpoints && rc == 0; i++) {
         vrv_posmap start;
         vrv_posmap_copy(&start, &pl->checkpoints[i].start);
+        /* The first sequence starts as the ioConfig says; a later one starts
+         * where a checkpoint ended the one before, which for Kinesis (ends
+         * inclusive) was read already (computeExclusiveStartPartitions). */
         bool same = vrv_posmap_equal(&start, &pl->start, false);
         for (size_t k = 0; k < start.n; k++) {
             const vrv_pos *o = vrv_posmap_get(&pl->start, &start.v[k].part);
-            start.v[k].pos.exclusive = same && o ? o->exclusive : false;
+            start.v[k].pos.exclusive =
+                same ? o && o->exclusive : st->type == VRV_STREAM_KINESIS;
         }
         bool last = i + 1 == pl->n_checkpoints;
         rc = vrv_stask_seqs_add(&st->seqs, pl->checkpoints[i].id, pl->base_sequence_name, &start,
@@ -749,7 +756,10 @@ static int restore_commit(stask *st, vrv_error *err)
         }
         vrv_posmap_free(&st->curr);
         vrv_posmap_copy(&st->curr, s0);
-        for (size_t i = 0; i < st->curr.n; i++) st->curr.v[i].pos.exclusive = false;
+        /* Kafka starts are inclusive; a Kinesis start keeps its exclusive flag
+         * (the record there was read by an earlier task). */
+        if (st->type == VRV_STREAM_KAFKA)
+            for (size_t i = 0; i < st->curr.n; i++) st->curr.v[i].pos.exclusive = false;
         return 0;
     }
     if (strcmp(c.next.stream, st->stream) != 0) {
@@ -811,6 +821,14 @@ static int restore_commit(stask *st, vrv_error *err)
     if (rc == 0) {
         vrv_posmap_free(&st->curr);
         vrv_posmap_copy(&st->curr, &keep.next);
+        /* Kinesis: a persisted position is the last record read, so reading
+         * resumes after it — unless it is still the task's own inclusive
+         * start, which was never read (Druid's lastReadOffsets). */
+        for (size_t i = 0; i < st->curr.n && st->type == VRV_STREAM_KINESIS; i++) {
+            vrv_pos *np = &st->curr.v[i].pos;
+            const vrv_pos *o = vrv_posmap_get(&st->pl.start, &st->curr.v[i].part);
+            np->exclusive = np->kind == VRV_POS_SEQ && !(o && vrv_pos_same(o, np) && !o->exclusive);
+        }
         VRV_INFO(MOD, "restored %zu sinks (%zu uncommitted files removed); reading again from the "
                       "persisted positions",
                  keep.n, removed);
@@ -1087,7 +1105,7 @@ static int assign(stask *st, bool seek_all, size_t *n_out, vrv_error *err)
     bool change = seek_all;
     for (size_t i = 0; i < st->curr.n; i++) {
         const vrv_pos *e = vrv_posmap_get(&st->end, &st->curr.v[i].part);
-        if (!e || !vrv_pos_more_to_read(&st->curr.v[i].pos, e)) continue;
+        if (!e || !vrv_pos_more_after(&st->curr.v[i].pos, e)) continue;
         bool was = false;
         for (size_t k = 0; k < n_old && !was; k++) was = vrv_part_equal(&old[k], &st->curr.v[i].part);
         fresh[n] = seek_all || !was;
@@ -1244,6 +1262,44 @@ static size_t part_index(const stask *st, const vrv_part *p)
     return 0;
 }
 
+/* Runs record r of partition part through the pipeline into sequence q. */
+static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, vrv_batch *b,
+                         const vrv_stask_seq *q, const vrv_stask_seq **to_cp, vrv_error *err)
+{
+    st->cur_seq = q;
+    vrv_record_meta meta = {.key = r->key,
+                            .key_len = r->key_len,
+                            .timestamp = r->timestamp,
+                            .topic = vrv_part_topic(part, st->stream),
+                            .partition = part->partition,
+                            .offset = r->offset};
+    const vrv_record_header *hdrs = NULL;
+    size_t nh = 0;
+    if (st->want_headers && vrv_supplier_headers(st->sup, r, b, &hdrs, &nh) == 0) {
+        meta.headers = hdrs;
+        meta.nheaders = nh;
+    }
+    const vrv_row_stats *rs = vrv_pipeline_stats(st->pipe);
+    uint64_t before = rs->processed + rs->processed_with_error;
+    int rc = vrv_pipeline_process(st->pipe, r->value, r->value_len, &meta, true, row_sink, st, err);
+    if (rc < 0) return rc;
+    st->part_rows[part_index(st, part)] += rs->processed + rs->processed_with_error - before;
+    /* Druid's isPushRequired: a full segment (or task) closes the sequence. */
+    uint64_t total = 0;
+    for (size_t i = 0; i < st->sinks.n; i++)
+        if (!st->sinks.v[i]->published) total += sink_rows(st->sinks.v[i]);
+    const vrv_spec_stream_tuning *t = &st->pl.spec.tuning;
+    for (size_t i = 0; i < st->sinks.n; i++) {
+        sink *s = st->sinks.v[i];
+        if (!s->touched) continue;
+        s->touched = false;
+        if (!q->checkpointed && (sink_rows(s) >= (uint64_t)t->max_rows_per_segment ||
+                                 (int64_t)total >= t->max_total_rows_effective))
+            *to_cp = q;
+    }
+    return 0;
+}
+
 /* Runs one record; *finished says the partition is read to its end. */
 static int process_record(stask *st, const vrv_record *r, const vrv_part *part, vrv_batch *b,
                           const vrv_stask_seq **to_cp, bool *finished, vrv_error *err)
@@ -1253,6 +1309,22 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
     const vrv_pos *cur = vrv_posmap_get(&st->curr, part);
     char a[VRV_POS_TEXT_MAX + 1], c[VRV_POS_TEXT_MAX + 1];
     if (!cur) return vrv_error_set(err, VRV_EINTERNAL, "Current offset is null for partition[%s]", part->id);
+    if (r->flags & VRV_REC_END_OF_SHARD) {
+        /* A closed Kinesis shard read to its end: its position becomes EOS
+         * and nothing more is read from it. */
+        vrv_pos eos = vrv_pos_marker(VRV_STREAM_KINESIS, VRV_POS_EOS);
+        vrv_posmap_set(&st->curr, part, &eos);
+        *finished = true;
+        st->prev_taken = false;
+        return 0;
+    }
+    if (r->flags & VRV_REC_SUBRECORD) {
+        /* A further user record of the KPL aggregate just read: same
+         * sequence number, same sequence of segments. */
+        if (!st->prev_taken) return 0;
+        return ingest_record(st, r, part, b, st->cur_seq, to_cp, err);
+    }
+    st->prev_taken = false;
     if (vrv_pos_cmp(&pos, cur) < 0) {
         vrv_pos_format(&pos, a, sizeof a);
         vrv_pos_format(cur, c, sizeof c);
@@ -1261,6 +1333,8 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
                              "for partition[%s]",
                              a, c, part->id);
     }
+    /* Kinesis: the record at an exclusive current position was read already. */
+    if (cur->exclusive && vrv_pos_cmp(&pos, cur) == 0) return 0;
     const vrv_pos *e = vrv_posmap_get(&st->end, part);
     if (e && vrv_pos_more_to_read(&pos, e)) {
         const vrv_stask_seq *q = NULL;
@@ -1282,38 +1356,9 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
             vrv_buf_free(&sb);
             return rc;
         }
-        st->cur_seq = q;
-        vrv_record_meta meta = {.key = r->key,
-                                .key_len = r->key_len,
-                                .timestamp = r->timestamp,
-                                .topic = vrv_part_topic(part, st->stream),
-                                .partition = part->partition,
-                                .offset = r->offset};
-        const vrv_record_header *hdrs = NULL;
-        size_t nh = 0;
-        if (st->want_headers && vrv_supplier_headers(st->sup, r, b, &hdrs, &nh) == 0) {
-            meta.headers = hdrs;
-            meta.nheaders = nh;
-        }
-        const vrv_row_stats *rs = vrv_pipeline_stats(st->pipe);
-        uint64_t before = rs->processed + rs->processed_with_error;
-        int rc = vrv_pipeline_process(st->pipe, r->value, r->value_len, &meta, true, row_sink, st,
-                                      err);
+        int rc = ingest_record(st, r, part, b, q, to_cp, err);
         if (rc < 0) return rc;
-        st->part_rows[part_index(st, part)] += rs->processed + rs->processed_with_error - before;
-        /* Druid's isPushRequired: a full segment (or task) closes the sequence. */
-        uint64_t total = 0;
-        for (size_t i = 0; i < st->sinks.n; i++)
-            if (!st->sinks.v[i]->published) total += sink_rows(st->sinks.v[i]);
-        const vrv_spec_stream_tuning *t = &st->pl.spec.tuning;
-        for (size_t i = 0; i < st->sinks.n; i++) {
-            sink *s = st->sinks.v[i];
-            if (!s->touched) continue;
-            s->touched = false;
-            if (!q->checkpointed && (sink_rows(s) >= (uint64_t)t->max_rows_per_segment ||
-                                     (int64_t)total >= t->max_total_rows_effective))
-                *to_cp = q;
-        }
+        st->prev_taken = true;
         vrv_pos next = vrv_pos_after(&pos);
         vrv_posmap_set(&st->curr, part, &next);
     }
@@ -1386,7 +1431,10 @@ static int read_loop(stask *st, vrv_error *err)
                 VRV_INFO(MOD, "finished reading partition[%s]", part.id);
                 reassign = true;
             }
-            if (rc == 0 && persist_due(st)) rc = persist_all(st, err);
+            /* Never persist between the user records of one KPL aggregate:
+             * the position saved would skip the rest of them. */
+            bool mid = i + 1 < b.n && (b.recs[i + 1].flags & VRV_REC_SUBRECORD);
+            if (rc == 0 && !mid && persist_due(st)) rc = persist_all(st, err);
         }
         vrv_supplier_release(st->sup, &b);
         if (rc < 0) break;
@@ -1413,6 +1461,12 @@ static int read_loop(stask *st, vrv_error *err)
 
     }
     vrv_batch_free(&b);
+    /* The chat handlers see where reading stopped (a Kinesis task whose
+     * shards all closed reports their EOS while it publishes). */
+    pthread_mutex_lock(&st->mu);
+    vrv_posmap_free(&st->curr_shared);
+    vrv_posmap_copy(&st->curr_shared, &st->curr);
+    pthread_mutex_unlock(&st->mu);
     /* Whatever was read is persisted, even when stopping or failing. */
     vrv_error e2;
     int prc = persist_all(st, &e2);
@@ -1675,7 +1729,10 @@ static void h_set_end(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
         goto out;
     }
     vrv_stask_seq *latest = &st->seqs.v[st->seqs.n - 1];
-    /* Kafka sequences never start exclusive, so the exclusive sets are equal. */
+    /* As a start, the body is exclusive on every Kinesis shard (an end is
+     * inclusive: that record will have been read) and inclusive for Kafka
+     * (computeExclusiveStartPartitionsForSequence). */
+    for (size_t i = 0; i < body.n; i++) body.v[i].pos.exclusive = st->type == VRV_STREAM_KINESIS;
     bool dup = (!finish && vrv_posmap_equal(&latest->start, &body, true)) ||
                (finish && vrv_posmap_equal(&latest->end, &body, false));
     if (dup) {
@@ -2117,6 +2174,12 @@ static int setup(stask *st, vrv_error *err)
 
     if ((rc = init_sequences(st, err)) < 0) return rc;
 
+    if (st->type == VRV_STREAM_KINESIS) {
+        vrv_kinesis_config kc;
+        if ((rc = vrv_kinesis_config_from_spec(sp, &kc, err)) < 0) return rc;
+        if ((rc = vrv_kinesis_open(&kc, &st->sup, err)) < 0) return rc;
+        return 0;
+    }
     vrv_kafka_config kc = {.topic = st->pl.multi_topic ? NULL : st->stream,
                            .topic_pattern = st->pl.multi_topic ? st->stream : NULL,
                            .consumer_properties = sp->io.consumer_properties,

@@ -135,7 +135,7 @@ TEST(submit_index_kafka)
     t = task_json("index_kafka_sup_c", "100");
     json_object_set_new(t, "type", json_string("index_kinesis"));
     CHECK_INT(vrv_overlord_submit(o, t, &id, &err), VRV_EINVAL);
-    CHECK(strstr(err.msg, "known type ids = [index, index_kafka, index_parallel]") != NULL);
+    CHECK(strstr(err.msg, "known type ids = [index, index_kafka, index_kinesis, index_parallel]") != NULL);
     json_decref(t);
 
     /* Without an id Druid names it index_kafka_<dataSource>_<8 letters>. */

@@ -358,8 +358,9 @@ TEST(parse_errors_name_the_field)
               "ioConfig.startSequenceNumbers: All startSequenceNumbers must be inclusive");
     CHECK_STR(parse_error(no_start, &code), "ioConfig.startSequenceNumbers: required");
     CHECK_STR(parse_error(legacy_start, &code), "");
-    CHECK_STR(parse_error(kinesis, &code), "type: index_kinesis tasks are not supported yet");
-    CHECK_INT(code, VRV_EUNSUPPORTED);
+    /* A Kafka task read as index_kinesis: its ioConfig is not a Kinesis one. */
+    CHECK_STR(parse_error(kinesis, &code), "ioConfig.type: must be kinesis");
+    CHECK_INT(code, VRV_EINVAL);
     CHECK_STR(parse_error(no_format, &code), "ioConfig.inputFormat: required");
     CHECK_STR(parse_error(bad_checkpoints, &code),
               "context.checkpoints: sequence id must be an integer >= 0, got \"x\"");
@@ -384,4 +385,159 @@ TEST(metadata_json)
     free(s);
     json_decref(j);
     vrv_posmap_free(&m);
+}
+
+/* ---- index_kinesis ------------------------------------------------------------ */
+
+static const char *KSPEC =
+    "{\"type\":\"kinesis\",\"spec\":{"
+    "\"dataSchema\":{\"dataSource\":\"clicks\","
+    "\"timestampSpec\":{\"column\":\"ts\",\"format\":\"millis\"},"
+    "\"dimensionsSpec\":{\"dimensions\":[\"page\"]},"
+    "\"granularitySpec\":{\"segmentGranularity\":\"hour\",\"queryGranularity\":\"none\","
+    "\"rollup\":false}},"
+    "\"ioConfig\":{\"stream\":\"clicks\",\"inputFormat\":{\"type\":\"json\"},"
+    "\"endpoint\":\"http://127.0.0.1:4567\",\"region\":\"us-west-2\","
+    "\"recordsPerFetch\":500,\"fetchDelayMillis\":50,\"taskCount\":2},"
+    "\"tuningConfig\":{\"type\":\"kinesis\",\"maxRowsPerSegment\":1000,"
+    "\"fetchThreads\":3,\"repartitionTransitionDuration\":\"PT5S\"}}}";
+
+#define SEQ_A "49590338271490256608559692538361571095921575989136588898"
+#define SEQ_B "49590338271490256608559692538361571095921575989136588999"
+
+static void set_shard(vrv_posmap *m, const char *shard, const char *seq, bool exclusive)
+{
+    vrv_part part;
+    vrv_pos pos;
+    vrv_error err;
+    CHECK_INT(vrv_part_kinesis(shard, &part, &err), 0);
+    CHECK_INT(vrv_pos_parse(VRV_STREAM_KINESIS, seq, strlen(seq), NULL, &pos, &err), 0);
+    pos.exclusive = exclusive;
+    vrv_posmap_set(m, &part, &pos);
+}
+
+/* Druid's KinesisIndexTask: string sequence numbers, exclusivePartitions,
+ * NO_END_SEQUENCE_NUMBER, the Kinesis ioConfig fields; parsed back the same. */
+TEST(kinesis_task_build_and_parse)
+{
+    json_t *j = json_loads(KSPEC, 0, NULL);
+    vrv_spec_supervisor spec;
+    vrv_error err;
+    int rc = vrv_spec_supervisor_parse(j, NULL, &spec, &err);
+    if (rc) fprintf(stderr, "spec: %s\n", err.msg);
+    CHECK_INT(rc, 0);
+    json_decref(j);
+    vrv_posmap start;
+    vrv_posmap_init(&start, VRV_STREAM_KINESIS, "clicks");
+    set_shard(&start, "shardId-000000000000", SEQ_A, true);
+    set_shard(&start, "shardId-000000000002", "UNREAD_TRIM_HORIZON", false);
+    vrv_stask_build b = {.spec = &spec,
+                         .id = "index_kinesis_clicks_0123456789abcde_abcdefgh",
+                         .task_group_id = 1,
+                         .base_sequence_name = "index_kinesis_clicks_0123456789abcde",
+                         .start = &start};
+    json_t *t = NULL;
+    CHECK_INT(vrv_stask_payload_build(&b, &t, &err), 0);
+    CHECK_STR(json_string_value(json_object_get(t, "type")), "index_kinesis");
+    CHECK_STR(json_string_value(json_object_get(t, "groupId")), "index_kinesis_clicks");
+    char *s = dump(json_object_get(t, "ioConfig"));
+    CHECK_STR(s,
+              "{\"type\":\"kinesis\",\"taskGroupId\":1,"
+              "\"baseSequenceName\":\"index_kinesis_clicks_0123456789abcde\","
+              "\"startPartitions\":{\"type\":\"end\",\"stream\":\"clicks\",\"topic\":\"clicks\","
+              "\"partitionSequenceNumberMap\":{\"shardId-000000000000\":\"" SEQ_A "\","
+              "\"shardId-000000000002\":\"UNREAD_TRIM_HORIZON\"},\"partitionOffsetMap\":{"
+              "\"shardId-000000000000\":\"" SEQ_A "\",\"shardId-000000000002\":"
+              "\"UNREAD_TRIM_HORIZON\"}},"
+              "\"endPartitions\":{\"type\":\"end\",\"stream\":\"clicks\",\"topic\":\"clicks\","
+              "\"partitionSequenceNumberMap\":{\"shardId-000000000000\":\"NO_END_SEQUENCE_NUMBER\","
+              "\"shardId-000000000002\":\"NO_END_SEQUENCE_NUMBER\"},\"partitionOffsetMap\":{"
+              "\"shardId-000000000000\":\"NO_END_SEQUENCE_NUMBER\",\"shardId-000000000002\":"
+              "\"NO_END_SEQUENCE_NUMBER\"}},"
+              "\"startSequenceNumbers\":{\"type\":\"start\",\"stream\":\"clicks\",\"topic\":"
+              "\"clicks\",\"partitionSequenceNumberMap\":{\"shardId-000000000000\":\"" SEQ_A "\","
+              "\"shardId-000000000002\":\"UNREAD_TRIM_HORIZON\"},\"partitionOffsetMap\":{"
+              "\"shardId-000000000000\":\"" SEQ_A "\",\"shardId-000000000002\":"
+              "\"UNREAD_TRIM_HORIZON\"},\"exclusivePartitions\":[\"shardId-000000000000\"]},"
+              "\"endSequenceNumbers\":{\"type\":\"end\",\"stream\":\"clicks\",\"topic\":\"clicks\","
+              "\"partitionSequenceNumberMap\":{\"shardId-000000000000\":\"NO_END_SEQUENCE_NUMBER\","
+              "\"shardId-000000000002\":\"NO_END_SEQUENCE_NUMBER\"},\"partitionOffsetMap\":{"
+              "\"shardId-000000000000\":\"NO_END_SEQUENCE_NUMBER\",\"shardId-000000000002\":"
+              "\"NO_END_SEQUENCE_NUMBER\"}},"
+              "\"useTransaction\":true,\"inputFormat\":{\"type\":\"json\"},"
+              "\"endpoint\":\"http://127.0.0.1:4567\",\"region\":\"us-west-2\","
+              "\"recordsPerFetch\":500,\"fetchDelayMillis\":50}");
+    free(s);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(t, "context"), "checkpoints")),
+              "{\"0\":{\"shardId-000000000000\":\"" SEQ_A "\",\"shardId-000000000002\":"
+              "\"UNREAD_TRIM_HORIZON\"}}");
+    json_t *tc = json_object_get(t, "tuningConfig");
+    CHECK_STR(json_string_value(json_object_get(tc, "type")), "kinesis");
+    CHECK_INT(json_integer_value(json_object_get(tc, "fetchThreads")), 3);
+    CHECK(json_object_get(tc, "repartitionTransitionDuration") == NULL);
+
+    vrv_stask_payload p;
+    rc = vrv_stask_payload_parse(t, NULL, &p, &err);
+    if (rc) fprintf(stderr, "parse: %s\n", err.msg);
+    CHECK_INT(rc, 0);
+    CHECK_INT(p.stream_type, VRV_STREAM_KINESIS);
+    CHECK_STR(p.group_id, "index_kinesis_clicks");
+    CHECK_STR(p.start.stream, "clicks");
+    CHECK_INT(p.start.n, 2);
+    CHECK(p.start.v[0].pos.exclusive);
+    CHECK_STR(p.start.v[0].pos.seq, SEQ_A);
+    CHECK(!p.start.v[1].pos.exclusive);
+    CHECK_INT(p.start.v[1].pos.kind, VRV_POS_UNREAD_TRIM_HORIZON);
+    CHECK_INT(p.end.v[1].pos.kind, VRV_POS_NO_END);
+    CHECK_STR(p.spec.io.stream, "clicks");
+    CHECK_STR(p.spec.io.endpoint, "http://127.0.0.1:4567");
+    CHECK_STR(p.spec.io.region, "us-west-2");
+    CHECK_INT(p.spec.io.records_per_fetch, 500);
+    CHECK_INT(p.spec.io.fetch_delay_ms, 50);
+    CHECK_INT(p.spec.tuning.fetch_threads, 3);
+
+    /* Built again from the parse: the same task. */
+    b.spec = &p.spec;
+    b.start = &p.start;
+    b.end = &p.end;
+    b.checkpoints = p.checkpoints;
+    b.n_checkpoints = p.n_checkpoints;
+    json_t *t2 = NULL;
+    CHECK_INT(vrv_stask_payload_build(&b, &t2, &err), 0);
+    CHECK(json_equal(t, t2));
+    json_decref(t2);
+
+    /* Sequence numbers compare as numbers: an end below the start is refused,
+     * however many digits. */
+    json_t *bad = json_deep_copy(t);
+    json_t *em = json_object_get(json_object_get(bad, "ioConfig"), "endSequenceNumbers");
+    json_object_set_new(json_object_get(em, "partitionOffsetMap"), "shardId-000000000000",
+                        json_string("999999999999999999999999999999999999999999999999999999"));
+    vrv_stask_payload p2;
+    CHECK_INT(vrv_stask_payload_parse(bad, NULL, &p2, &err), VRV_EINVAL);
+    CHECK_STR(err.msg, "ioConfig: end offset must be >= start offset for "
+                       "partition[shardId-000000000000]");
+    json_object_set_new(json_object_get(em, "partitionOffsetMap"), "shardId-000000000000",
+                        json_string("EOS"));
+    CHECK_INT(vrv_stask_payload_parse(bad, NULL, &p2, &err), VRV_EINVAL);
+    CHECK_STR(err.msg, "ioConfig.endSequenceNumbers: End sequenceNumbers must not have the end of "
+                       "shard marker (EOS)");
+    json_object_set_new(json_object_get(em, "partitionOffsetMap"), "shardId-000000000000",
+                        json_string(SEQ_B));
+    json_t *sm = json_object_get(json_object_get(bad, "ioConfig"), "startSequenceNumbers");
+    json_object_set_new(json_object_get(sm, "partitionOffsetMap"), "shardId-000000000002",
+                        json_string("EOS"));
+    CHECK_INT(vrv_stask_payload_parse(bad, NULL, &p2, &err), VRV_EINVAL);
+    CHECK_STR(err.msg, "ioConfig.startSequenceNumbers: partition[shardId-000000000002] must start "
+                       "at a sequence number, UNREAD_TRIM_HORIZON or UNREAD_LATEST");
+    json_object_set_new(json_object_get(sm, "partitionOffsetMap"), "shardId-000000000002",
+                        json_string("12x"));
+    CHECK_INT(vrv_stask_payload_parse(bad, NULL, &p2, &err), VRV_EINVAL);
+    CHECK(strstr(err.msg, "must be decimal digits") != NULL);
+    json_decref(bad);
+
+    vrv_stask_payload_free(&p);
+    vrv_posmap_free(&start);
+    json_decref(t);
+    vrv_spec_supervisor_free(&spec);
 }

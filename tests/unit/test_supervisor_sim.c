@@ -783,10 +783,14 @@ TEST(bad_specs)
     CHECK_INT(vrv_sup_create(s.mgr, j, &id, &err), VRV_EINVAL);
     CHECK(strstr(err.msg, "spec.") != NULL);
     json_decref(j);
-    j = json_loads("{\"type\":\"kinesis\"}", 0, NULL);
-    CHECK_INT(vrv_sup_create(s.mgr, j, &id, &err), VRV_EINVAL);
-    CHECK_STR(err.msg, "Could not resolve type id 'kinesis' as a subtype of `SupervisorSpec`: "
-                       "known type ids = [kafka]");
+    /* A Kinesis spec that needs STS is refused at once. */
+    j = json_loads("{\"type\":\"kinesis\",\"spec\":{\"dataSchema\":{\"dataSource\":\"x\","
+                   "\"timestampSpec\":{\"column\":\"ts\"},\"dimensionsSpec\":{}},"
+                   "\"ioConfig\":{\"stream\":\"s\",\"inputFormat\":{\"type\":\"json\"},"
+                   "\"awsAssumedRoleArn\":\"arn:aws:iam::1:role/r\"}}}",
+                   0, NULL);
+    CHECK_INT(vrv_sup_create(s.mgr, j, &id, &err), VRV_EUNSUPPORTED);
+    CHECK(strncmp(err.msg, "spec.ioConfig.awsAssumedRoleArn: ", 33) == 0);
     json_decref(j);
     json_t *l = vrv_sup_list(s.mgr, 0);
     CHECK_JSON(l, "[]");
