@@ -850,7 +850,13 @@ static int discover_tasks(vrv_sup *s, vrv_error *err)
         }
         int gid = group_of(s, &p.start.v[0].part);
         sup_group *g = active_get(s, gid);
-        if (in_pending(s, tid) || (g && group_task(g, tid))) {
+        /* Known already (in any group: after Kinesis shards closed the
+         * groups are recomputed, and a running task may sit in the group
+         * its shards had before). */
+        bool known = in_pending(s, tid);
+        for (size_t k = 0; k < s->active.n && !known; k++)
+            known = group_task(s->active.v[k], tid) != NULL;
+        if (known) {
             vrv_stask_payload_free(&p);
             continue;
         }
@@ -1663,6 +1669,20 @@ static int create_new_tasks(vrv_sup *s, vrv_error *err)
     for (size_t i = 0; i < s->pgroups.n; i++) {
         const sup_pgroup *pg = &s->pgroups.v[i];
         if (active_get(s, pg->id)) continue;
+        /* After the groups were recomputed (Kinesis shards closed), a
+         * partition may still be read by the group that had it: the new
+         * group waits until that one moved to publishing and its end is
+         * known, so no two groups read one partition at once. */
+        bool busy = false;
+        for (size_t k = 0; k < s->active.n && !busy; k++)
+            for (size_t q = 0; q < pg->parts.n && !busy; q++)
+                busy = s->active.v[k]->tasks.n > 0 &&
+                       vrv_posmap_get(&s->active.v[k]->start, &pg->parts.v[q]) != NULL;
+        if (busy) {
+            VRV_DEBUG("supervisor", "[%s] taskGroup[%d] waits: a partition of it is still read "
+                      "by another group", s->id, pg->id);
+            continue;
+        }
         bool has_min = false, has_max = false;
         vrv_ms min = 0, max = 0;
         if (s->spec.io.has_late_rejection_start) {

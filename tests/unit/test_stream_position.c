@@ -183,6 +183,17 @@ TEST(more_to_read_and_available)
     vrv_pos nx = vrv_pos_after(&b);
     CHECK(nx.exclusive);
     CHECK(vrv_pos_same(&nx, &b));
+    /* After reading: standing at the next start, is anything left before the
+     * end? Kafka as before; Kinesis, having read the end record, nothing. */
+    CHECK(vrv_pos_more_after(&r9, &e10));
+    CHECK(!vrv_pos_more_after(&r10, &e10));
+    vrv_pos nc = vrv_pos_after(&c);
+    CHECK(!vrv_pos_more_after(&nc, &c));
+    CHECK(vrv_pos_more_after(&nx, &c));
+    vrv_pos noend_k = kin("NO_END_SEQUENCE_NUMBER");
+    CHECK(vrv_pos_more_after(&nc, &noend_k));
+    CHECK(vrv_pos_more_after(&th, &noend_k));
+    CHECK(!vrv_pos_more_after(&eos, &noend_k)); /* a closed shard read to its end */
 }
 
 TEST(partition_ids)
