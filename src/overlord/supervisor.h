@@ -87,7 +87,8 @@ void vrv_sup_active_tasks_free(vrv_sup_active_task *v, size_t n);
 
 struct vrv_overlord;
 /* The environment of a real server: the overlord's task queue, HTTP to the
- * tasks' own servers, Kafka through librdkafka. o is borrowed. */
+ * tasks' own servers, Kafka through librdkafka, Kinesis through its HTTP API
+ * (stream/kinesis.h). o is borrowed. */
 vrv_sup_env vrv_sup_env_overlord(struct vrv_overlord *o);
 
 /* ---- the manager ---------------------------------------------------------------- */

@@ -1,8 +1,8 @@
 /*
  * supervisor_env.c — the environment supervisors run in on a real server
  * (supervisor.h): the overlord's task queue for tasks and their status, HTTP
- * to the task processes' own servers for the chat endpoints, librdkafka for
- * the stream, and the system clock.
+ * to the task processes' own servers for the chat endpoints, librdkafka or
+ * the Kinesis supplier for the stream, and the system clock.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -7,6 +7,10 @@
  * stream, and create the groups and replicas that are missing; plus the
  * checkpoint, reset, resetOffsets, handoff and shutdown notices.
  *
+ * Kinesis (§4.13): shards are listed with their parents; closed shards read
+ * to their end (EOS) and expired ones leave the shard list and the groups
+ * are recomputed; child shards wait for their parents; lag is time.
+ *
  * Everything here runs on the supervisor's own thread (or the caller of the
  * manual tick), which is the only writer of the loop state; the rest of the
  * system sees the published snapshot (supervisor_report.c). Calls to tasks

@@ -1420,7 +1420,7 @@ static int read_loop(stask *st, vrv_error *err)
         const vrv_stask_seq *to_cp = NULL;
         size_t na;
         const vrv_part *as = vrv_supplier_assignment(st->sup, &na);
-        bool reassign = false;
+        bool reassign = false, closed = false;
         for (size_t i = 0; i < b.n && rc == 0; i++) {
             const vrv_record *r = &b.recs[i];
             if (r->part >= na) continue;
@@ -1430,6 +1430,7 @@ static int read_loop(stask *st, vrv_error *err)
             if (rc == 0 && finished) {
                 VRV_INFO(MOD, "finished reading partition[%s]", part.id);
                 reassign = true;
+                closed |= (r->flags & VRV_REC_END_OF_SHARD) != 0;
             }
             /* Never persist between the user records of one KPL aggregate:
              * the position saved would skip the rest of them. */
@@ -1454,7 +1455,12 @@ static int read_loop(stask *st, vrv_error *err)
         pthread_mutex_lock(&st->mu);
         bool hand_over = now_ms() > st->next_checkpoint_ms;
         pthread_mutex_unlock(&st->mu);
+        /* A Kinesis shard closed while others are still read: a checkpoint
+         * publishes its EOS now, so its child shards need not wait for the
+         * end of the task. */
         if (hand_over && st->seqs.n) to_cp = &st->seqs.v[st->seqs.n - 1];
+        if (closed && st->seqs.n && !st->seqs.v[st->seqs.n - 1].checkpointed)
+            to_cp = &st->seqs.v[st->seqs.n - 1];
         if (to_cp && still_reading && (rc = request_checkpoint(st, to_cp, err)) < 0) break;
         if (st->handoffs.n && now_ms() - st->last_handoff_poll >= VRV_STASK_HANDOFF_POLL_MS)
             handoff_poll(st);

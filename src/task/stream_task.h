@@ -1,7 +1,7 @@
 /*
- * stream_task.h — the streaming indexing task (`index_kafka`): Druid's
- * SeekableStreamIndexTaskRunner (druid-streaming.md §4.5-§4.12) in one task
- * process.
+ * stream_task.h — the streaming indexing task (`index_kafka`,
+ * `index_kinesis`): Druid's SeekableStreamIndexTaskRunner
+ * (druid-streaming.md §4.5-§4.13) in one task process.
  *
  * The task reads its partitions from its start positions, runs every record
  * through the row pipeline into one appendable index per (sequence, segment
@@ -21,6 +21,13 @@
  * offsets/current, offsets/end (GET, POST ?finish), pause, resume, stop,
  * checkpoints, time/start, rowStats, liveReports, unparseableEvents.
  *
+ * Kinesis: a position is the last record read, so a start from a stored or
+ * checkpointed position (exclusive) and a restart read after it; a closed
+ * shard read to its end is at EOS (a checkpoint is requested when other
+ * shards are still read, so the EOS is published promptly); the user
+ * records of a KPL aggregate go to one sequence and are never split by a
+ * persist.
+ *
  * Restart: a task run again in the same directory (the overlord does so for
  * a streaming task whose server stopped under it) restores its sequences and
  * only its committed spills (stream_state.h) and reads again from the
@@ -35,7 +42,7 @@
 
 #include "task/task.h"
 
-/* Runs the index_kafka task of env->payload (the vrv_task_run_fn of
+/* Runs the index_kafka / index_kinesis task of env->payload (the vrv_task_run_fn of
  * `varve task`). Writes report.json; a failure fills failure with Druid's
  * message. */
 void vrv_stask_run(vrv_task_env *env, vrv_error *failure);

@@ -41,7 +41,7 @@ expect_req 400 '{"error":"Invalid task state[sleeping]. Must be one of [pending,
 expect_req 400 '{"error":"request body: invalid JSON at line 1 column 8: end of file expected near '"'"'}'"'"'"}' \
     POST /druid/indexer/v1/task -H 'Content-Type: application/json' --data-binary '{"a":1}}'
 expect_req 400 '{"error":"request body: empty, expected JSON"}' POST /druid/indexer/v1/task --data-binary ''
-expect_req 400 '{"error":"Could not resolve type id '"'"'index_hadoop'"'"' as a subtype of `Task`: known type ids = [index, index_kafka, index_parallel]"}' \
+expect_req 400 '{"error":"Could not resolve type id '"'"'index_hadoop'"'"' as a subtype of `Task`: known type ids = [index, index_kafka, index_kinesis, index_parallel]"}' \
     POST /druid/indexer/v1/task --data-binary '{"type":"index_hadoop"}'
 got=$(req POST /druid/indexer/v1/task --data-binary '{"type":"index_parallel","spec":{"dataSchema":{"dataSource":"x"},"ioConfig":{"type":"index_parallel","inputSource":{"type":"inline","data":"a"},"inputFormat":{"type":"json"}}}}')
 case "$got" in "400 {\"error\":\"spec.dataSchema.timestampSpec"*|"400 {\"error\":\"spec."*) ;; *) fail "invalid spec: $got" ;; esac

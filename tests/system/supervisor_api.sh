@@ -49,8 +49,9 @@ got=$(req POST $S --data-binary "$(spec wiki '{"taskCount":0}')")
 case "$got" in "400 {\"error\":\"spec.ioConfig.taskCount"*) ;; *) fail "taskCount 0: $got" ;; esac
 got=$(req POST $S --data-binary '{"type":"kafka","spec":{"dataSchema":{"dataSource":"x"},"ioConfig":{"topic":"t"}}}')
 case "$got" in "400 {\"error\":\"spec."*) ;; *) fail "incomplete spec: $got" ;; esac
-expect_req 400 '{"error":"Could not resolve type id '"'"'kinesis'"'"' as a subtype of `SupervisorSpec`: known type ids = [kafka]"}' \
-    POST $S --data-binary '{"type":"kinesis"}'
+expect_req 400 '{"error":"dataSchema: required"}' POST $S --data-binary '{"type":"kinesis"}'
+expect_req 400 '{"error":"type: unsupported supervisor type '"'"'kafka8'"'"' (supported: kafka, kinesis)"}' \
+    POST $S --data-binary '{"type":"kafka8"}'
 expect_req 200 '[]' GET $S
 
 # Unknown supervisors.

@@ -135,6 +135,11 @@ TEST(submit_index_kafka)
     t = task_json("index_kafka_sup_c", "100");
     json_object_set_new(t, "type", json_string("index_kinesis"));
     CHECK_INT(vrv_overlord_submit(o, t, &id, &err), VRV_EINVAL);
+    CHECK_STR(err.msg, "ioConfig.type: must be kinesis");
+    json_decref(t);
+    t = task_json("index_kafka_sup_c", "100");
+    json_object_set_new(t, "type", json_string("index_hadoop"));
+    CHECK_INT(vrv_overlord_submit(o, t, &id, &err), VRV_EINVAL);
     CHECK(strstr(err.msg, "known type ids = [index, index_kafka, index_kinesis, index_parallel]") != NULL);
     json_decref(t);
 
