@@ -109,6 +109,8 @@ typedef struct sink {
     char *version;
     int32_t partition_num, core;
     vrv_index *idx;       /* rows since the last persist; NULL when none */
+    vrv_index *frozen;    /* rows a background persist is writing; NULL when none */
+    vrv_index_view *frozen_view; /* queries' copies of frozen's rows (qmu) */
     int hydrants;         /* committed spill files */
     uint64_t spilled_rows;
     bool touched;         /* got a row from the record being processed */
@@ -164,6 +166,7 @@ typedef struct stask {
     VRV_VEC(handoff) handoffs;
     vrv_ms last_handoff_poll;
     vrv_ms last_persist_ms;
+    struct bg_persist *bg; /* the persist being written in the background, or NULL */
     uint64_t *part_rows;   /* rows added per partition of pl.start (recordsProcessed) */
     uint64_t errors_seen;  /* unparseable + processedWithError when events was built */
     bool prev_taken;       /* Kinesis: the last whole record read went to a sequence, so
@@ -304,13 +307,16 @@ static void sink_free(sink *s)
     free(s->version);
     json_decref(s->segment);
     vrv_index_view_free(s->view);
+    vrv_index_view_free(s->frozen_view);
     vrv_index_free(s->idx);
+    vrv_index_free(s->frozen);
     free(s);
 }
 
 static uint64_t sink_rows(const sink *s)
 {
-    return s->spilled_rows + (s->idx ? vrv_index_rows(s->idx) : 0);
+    return s->spilled_rows + (s->frozen ? vrv_index_rows(s->frozen) : 0) +
+           (s->idx ? vrv_index_rows(s->idx) : 0);
 }
 
 /* A sink from an allocation's SegmentIdWithShardSpec. */
@@ -519,10 +525,15 @@ static char *dims_union(const char *csv, const vrv_index *idx)
     return vrv_buf_detach(&b);
 }
 
+static int persist_wait(stask *st, vrv_error *err);
+
 /* Writes every sink's in-memory rows to a new spill file, then the commit
- * naming them with the current positions: after it, a restart resumes here. */
+ * naming them with the current positions: after it, a restart resumes here.
+ * A persist in flight (persist_start) is finished first. */
+
 static int persist_all(stask *st, vrv_error *err)
 {
+    if (persist_wait(st, err) < 0) return -1;
     size_t n = st->sinks.n;
     int *hyd = vrv_calloc(n ? n : 1, sizeof *hyd);
     uint64_t *rows = vrv_calloc(n ? n : 1, sizeof *rows);
@@ -593,6 +604,180 @@ static int persist_all(stask *st, vrv_error *err)
     free(hyd);
     free(rows);
     return rc;
+}
+
+/* ---- persisting in the background ---------------------------------------------------------
+ *
+ * Druid writes persists on their own executor while the task reads on, and
+ * so does varve: persist_start hands every sink's index to a thread that
+ * writes their spill files. The index is "frozen" (no row is added to it any
+ * more; queries still read it) and reading goes on into new indexes. One
+ * persist is in flight at a time (Druid's maxPendingPersists 0): the next
+ * waits for it. The run loop finishes it itself (persist_finish: the commit
+ * naming the new spills with the positions of the moment the indexes were
+ * frozen, then the swap of each frozen index for its spill), so the loop
+ * stays the only writer of sinks and of the commit file, and everything
+ * else that touches spills or the commit (publish, the last persist) waits
+ * for it first (persist_all).
+ */
+typedef struct bg_item {
+    sink *s;
+    char *dir, *path;
+    json_t *meta;
+    size_t rows; /* written */
+} bg_item;
+
+typedef struct bg_persist {
+    stask *st;
+    pthread_t th;
+    bool threaded;
+    _Atomic bool done;
+    VRV_VEC(bg_item) items;
+    vrv_posmap next; /* the positions when the indexes were frozen */
+    int rc;
+    vrv_error err;
+} bg_persist;
+
+static void *bg_run(void *arg)
+{
+    bg_persist *bg = arg;
+    stask *st = bg->st;
+    for (size_t i = 0; i < bg->items.n && bg->rc == 0; i++) {
+        bg_item *it = &bg->items.v[i];
+        bg->rc = vrv_fs_mkdirs(it->dir, &bg->err);
+        if (bg->rc == 0)
+            bg->rc = vrv_task_persist(it->s->frozen, vrv_pipeline_metrics(st->pipe), &st->spill_opts,
+                                      it->meta, it->path, &it->rows, &bg->err);
+    }
+    atomic_store(&bg->done, true);
+    return NULL;
+}
+
+static void bg_free(bg_persist *bg)
+{
+    for (size_t i = 0; i < bg->items.n; i++) {
+        free(bg->items.v[i].dir);
+        free(bg->items.v[i].path);
+        json_decref(bg->items.v[i].meta);
+    }
+    vrv_vec_free(&bg->items);
+    vrv_posmap_free(&bg->next);
+    free(bg);
+}
+
+/* Waits for the persist in flight, commits it and swaps its indexes for
+ * their spills. A failed write leaves the frozen indexes in their sinks
+ * (the task fails; nothing was committed). */
+static int persist_finish(stask *st, vrv_error *err)
+{
+    bg_persist *bg = st->bg;
+    if (bg->threaded) pthread_join(bg->th, NULL);
+    st->bg = NULL;
+    int rc = bg->rc;
+    if (rc < 0) {
+        *err = bg->err;
+        vrv_error_prefix(err, "persist");
+    }
+    if (rc == 0) {
+        size_t n = st->sinks.n;
+        int *hyd = vrv_calloc(n ? n : 1, sizeof *hyd);
+        uint64_t *rows = vrv_calloc(n ? n : 1, sizeof *rows);
+        for (size_t i = 0; i < n; i++) {
+            const sink *s = st->sinks.v[i];
+            hyd[i] = s->hydrants;
+            rows[i] = s->spilled_rows;
+            for (size_t k = 0; k < bg->items.n; k++)
+                if (bg->items.v[k].s == s) {
+                    hyd[i]++;
+                    rows[i] += bg->items.v[k].rows;
+                }
+        }
+        vrv_stask_commit c;
+        commit_of(st, &c, hyd, rows);
+        /* Rows read since the freeze are in the new indexes, not the spills:
+         * a restart reads them again from here. */
+        vrv_posmap_free(&c.next);
+        vrv_posmap_copy(&c.next, &bg->next);
+        rc = vrv_stask_commit_save(&c, st->persist_dir, err);
+        vrv_stask_commit_free(&c);
+        free(hyd);
+        free(rows);
+    }
+    if (rc == 0) {
+        size_t n = bg->items.n;
+        vrv_index **gone = vrv_calloc(n ? n : 1, sizeof *gone);
+        vrv_index_view **views = vrv_calloc(n ? n : 1, sizeof *views);
+        pthread_mutex_lock(&st->qmu);
+        for (size_t i = 0; i < n; i++) {
+            sink *s = bg->items.v[i].s;
+            char *d = dims_union(s->dims, s->frozen);
+            free(s->dims);
+            s->dims = d;
+            gone[i] = s->frozen;
+            views[i] = s->frozen_view;
+            s->frozen = NULL;
+            s->frozen_view = NULL;
+            s->spills = vrv_realloc(s->spills, (size_t)(s->hydrants + 1) * sizeof *s->spills);
+            s->spills[s->hydrants] = NULL;
+            s->hydrants++;
+            s->spilled_rows += bg->items.v[i].rows;
+        }
+        pthread_mutex_unlock(&st->qmu);
+        for (size_t i = 0; i < n; i++) {
+            vrv_index_free(gone[i]);
+            vrv_index_view_free(views[i]);
+        }
+        free(gone);
+        free(views);
+        VRV_DEBUG(MOD, "persisted %zu sinks in the background", n);
+    }
+    bg_free(bg);
+    return rc;
+}
+
+static int persist_wait(stask *st, vrv_error *err)
+{
+    return st->bg ? persist_finish(st, err) : 0;
+}
+
+/* Finishes the persist in flight if its files are written. */
+static int persist_poll(stask *st, vrv_error *err)
+{
+    return st->bg && atomic_load(&st->bg->done) ? persist_finish(st, err) : 0;
+}
+
+/* Freezes every sink's index and starts writing them (after the persist in
+ * flight, if any, is finished). */
+static int persist_start(stask *st, vrv_error *err)
+{
+    if (persist_wait(st, err) < 0) return -1;
+    bg_persist *bg = vrv_calloc(1, sizeof *bg);
+    bg->st = st;
+    atomic_init(&bg->done, false);
+    pthread_mutex_lock(&st->qmu);
+    for (size_t i = 0; i < st->sinks.n; i++) {
+        sink *s = st->sinks.v[i];
+        if (!s->idx || vrv_index_rows(s->idx) == 0) continue;
+        bg_item it = {s, vrv_stask_sink_dir(st->persist_dir, s->id),
+                      vrv_stask_spill_path(st->persist_dir, s->id, s->hydrants), sink_meta(st, s), 0};
+        vrv_vec_push(&bg->items, it);
+        vrv_index_view_free(s->frozen_view);
+        s->frozen = s->idx;
+        s->frozen_view = s->view;
+        s->idx = NULL;
+        s->view = NULL;
+    }
+    pthread_mutex_unlock(&st->qmu);
+    st->last_persist_ms = now_ms();
+    if (bg->items.n == 0) {
+        bg_free(bg);
+        return 0;
+    }
+    vrv_posmap_copy(&bg->next, &st->curr);
+    st->bg = bg;
+    bg->threaded = pthread_create(&bg->th, NULL, bg_run, bg) == 0;
+    if (!bg->threaded) bg_run(bg); /* no thread to be had: write it now */
+    return 0;
 }
 
 /* Druid's persist triggers: rows or bytes in memory, or the period. */
@@ -1435,7 +1620,7 @@ static int read_loop(stask *st, vrv_error *err)
             /* Never persist between the user records of one KPL aggregate:
              * the position saved would skip the rest of them. */
             bool mid = i + 1 < b.n && (b.recs[i + 1].flags & VRV_REC_SUBRECORD);
-            if (rc == 0 && !mid && persist_due(st)) rc = persist_all(st, err);
+            if (rc == 0 && !mid && persist_due(st)) rc = persist_start(st, err);
         }
         vrv_supplier_release(st->sup, &b);
         if (rc < 0) break;
@@ -1451,7 +1636,8 @@ static int read_loop(stask *st, vrv_error *err)
             still_reading = assigned > 0;
         }
         mark_stats(st);
-        if (persist_due(st) && (rc = persist_all(st, err)) < 0) break;
+        if (persist_due(st) && (rc = persist_start(st, err)) < 0) break;
+        if ((rc = persist_poll(st, err)) < 0) break;
         pthread_mutex_lock(&st->mu);
         bool hand_over = now_ms() > st->next_checkpoint_ms;
         pthread_mutex_unlock(&st->mu);
@@ -1852,10 +2038,14 @@ static int read_sink(stask *st, sink *s, read_set *r, vrv_error *err)
         vrv_vec_push(&r->spills, sp);
         vrv_vec_push(&r->ads, vrv_adapter_segment(sp->seg, s->id));
     }
-    /* The in-memory rows: only those new since the last query are copied. */
+    /* The in-memory rows (those a background persist is writing, then the
+     * newer ones): only the rows new since the last query are copied. */
     if (!s->view) s->view = vrv_index_view_new();
+    if (!s->frozen_view) s->frozen_view = vrv_index_view_new();
     vrv_adapter **ads = NULL;
     size_t nads = 0;
+    vrv_index_view_read(s->frozen_view, s->frozen, st->pl.data_source, s->id, s->iv, st->rt_meta,
+                        &ads, &nads);
     vrv_index_view_read(s->view, s->idx, st->pl.data_source, s->id, s->iv, st->rt_meta, &ads,
                         &nads);
     for (size_t i = 0; i < nads; i++) vrv_vec_push(&r->ads, ads[i]);
@@ -1972,7 +2162,9 @@ static void h_query(vrv_http_req *req, vrv_http_resp *resp, void *ctx)
  * Caller holds qmu. */
 static json_t *sink_dataseg(const stask *st, const sink *s)
 {
-    char *csv = dims_union(s->dims, s->idx);
+    char *frozen_csv = dims_union(s->dims, s->frozen);
+    char *csv = dims_union(frozen_csv, s->idx);
+    free(frozen_csv);
     VRV_VEC(const char *) dims = {0};
     for (char *p = csv; *p;) {
         char *e = strchr(p, ',');
