@@ -258,11 +258,19 @@ static int supervisor_status(client *c, const char *id)
     free(body);
     if (!j) return 1;
     const json_t *p = json_object_get(j, "payload");
+    /* A Kinesis supervisor's lag is time (aggregateLagMillis, lagMillis). */
+    const bool ms = json_object_get(p, "aggregateLagMillis") != NULL;
     static const char *const fields[] = {"dataSource", "stream", "state", "detailedState",
                                          "healthy", "suspended", "partitions", "replicas",
                                          "durationSeconds", "aggregateLag",
                                          "offsetsLastUpdated"};
-    print_fields(p, fields, VRV_ARRAY_LEN(fields));
+    static const char *const kfields[] = {"dataSource", "stream", "state", "detailedState",
+                                          "healthy", "suspended", "partitions", "replicas",
+                                          "durationSeconds", "aggregateLagMillis"};
+    if (ms)
+        print_fields(p, kfields, VRV_ARRAY_LEN(kfields));
+    else
+        print_fields(p, fields, VRV_ARRAY_LEN(fields));
     const char *groups[] = {"activeTasks", "publishingTasks"};
     for (size_t g = 0; g < 2; g++) {
         const json_t *tasks = json_object_get(p, groups[g]);
@@ -270,7 +278,9 @@ static int supervisor_status(client *c, const char *id)
         printf("\n%s:\n", groups[g]);
         static const char *const tf[] = {"id", "startTime", "remainingSeconds", "currentOffsets",
                                          "lag"};
-        print_objects(tasks, tf, VRV_ARRAY_LEN(tf));
+        static const char *const ktf[] = {"id", "startTime", "remainingSeconds",
+                                          "currentOffsets", "lagMillis"};
+        print_objects(tasks, ms ? ktf : tf, ms ? VRV_ARRAY_LEN(ktf) : VRV_ARRAY_LEN(tf));
     }
     const json_t *errs = json_object_get(p, "recentErrors");
     if (json_array_size(errs)) {

@@ -35,6 +35,8 @@ p=$(curl -s "$T_URL/druid/indexer/v1/supervisor/ke/status" | jq -c .payload)
 [ "$(echo "$p" | jq -r .partitions)" = 2 ] || fail "status: $p"
 echo "$p" | jq -e 'has("aggregateLagMillis") and has("minimumLagMillis") and
     (has("latestOffsets") | not) and (has("aggregateLag") | not)' >/dev/null || fail "status: $p"
+"$VARVE_BIN" supervisor status ke --url "$T_URL" | grep -Eq '^aggregateLagMillis +0$' ||
+    fail "varve supervisor status: $("$VARVE_BIN" supervisor status ke --url "$T_URL")"
 
 # Stopped while tasks read; records arrive meanwhile.
 k_produce ev 601 800
