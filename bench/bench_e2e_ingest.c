@@ -29,7 +29,7 @@
  * a warm-up and the median counts. An answer other than N (too few records
  * read or counted, a count above N) fails the benchmark with no figure.
  *
- *   bench_e2e_ingest [N]     default 2,000,000 (500,000 with BENCH_QUICK=1)
+ *   bench_e2e_ingest [N]     default 2,000,000 (300,000 with BENCH_QUICK=1)
  *   BENCH_REPEAT=k           runs per side (default 3)
  * Prints `BENCH <name> <value> <unit>` lines.
  */
@@ -433,7 +433,7 @@ int main(int argc, char **argv)
 {
     if (argc == 5 && strcmp(argv[1], "--consume") == 0) return consume_main(argv[2], argv[3], atol(argv[4]));
     const bool quick = getenv("BENCH_QUICK") != NULL;
-    long n = argc > 1 ? atol(argv[1]) : quick ? 500000 : 2000000;
+    long n = argc > 1 ? atol(argv[1]) : quick ? 300000 : 2000000;
     int repeat = getenv("BENCH_REPEAT") ? atoi(getenv("BENCH_REPEAT")) : 3;
     if (n < 1000 || repeat < 1 || repeat > 20) die("usage", "bench_e2e_ingest [N >= 1000]; BENCH_REPEAT 1..20");
 
