@@ -24,9 +24,10 @@
  * task's peak resident memory. The task's CPU is given twice: without its
  * HTTP threads (the ingestion: Kafka client, decode, rollup, persist, merge)
  * and whole (with the real-time queries it answered meanwhile, each of which
- * snapshots the in-memory index). The mock brokers run in this process, so
- * neither CPU figure includes the broker's work. Each side runs 3 times after
- * a warm-up and the median counts. An answer other than N (too few records
+ * brings the task's copy of its in-memory index up to date). The mock
+ * brokers run in this process, so neither CPU figure includes the broker's
+ * work. The consumer reads the topic once untimed first; then each side runs
+ * 3 times (varve on a fresh server each time) and the median counts. An answer other than N (too few records
  * read or counted, a count above N) fails the benchmark with no figure.
  *
  *   bench_e2e_ingest [N]     default 2,000,000 (300,000 with BENCH_QUICK=1)
