@@ -133,7 +133,7 @@ typedef struct vrv_agg_spec {
     bool by_row;           /* cardinality */
     bool is_input_hyper_unique;
     bool is_input_theta;
-    bool should_finalize;  /* thetaSketch, HLLSketch*: default true */
+    bool should_finalize;  /* thetaSketch, HLLSketch*, quantilesDoublesSketch: default true */
     bool has_error_bounds; /* thetaSketch errorBoundsStdDev given */
     int error_bounds_std_dev;
     int lgk;               /* HLLSketch*: 4..21, default 12 */

@@ -339,6 +339,7 @@ static int parse_into(const json_t *j, const char *path, vrv_agg_ctx ctx, vrv_ag
                                  "%s.k: must be a power of 2 between 2 and %d, got %lld", path,
                                  VRV_QUANTILES_MAX_K, (long long)x);
         s->k = (uint32_t)x;
+        if ((rc = get_bool(j, "shouldFinalize", path, true, &s->should_finalize, err))) return rc;
         return get_int(j, "maxStreamLength", path, 1000000000, 1, INT64_MAX, &s->max_stream_length,
                        NULL, err);
     default: return 0;
@@ -540,6 +541,7 @@ json_t *vrv_agg_to_json(const vrv_agg_spec *s)
         json_object_set_new(o, "fieldName", json_string(s->field_name));
         json_object_set_new(o, "k", json_integer(s->k));
         json_object_set_new(o, "maxStreamLength", json_integer(s->max_stream_length));
+        if (!s->should_finalize) json_object_set_new(o, "shouldFinalize", json_false());
         break;
     default:
         json_object_set_new(o, "fieldName", str_or_null(s->field_name));
@@ -639,7 +641,9 @@ vrv_agg_coltype vrv_agg_finalized_type(const vrv_agg_spec *s)
     case VRV_AGG_HLLSK_MERGE:
         if (!s->should_finalize) return vrv_agg_intermediate_type(s);
         return ct(s->round ? VRV_C_LONG : VRV_C_DOUBLE);
-    case VRV_AGG_QUANTILES: return ct(VRV_C_LONG);
+    case VRV_AGG_QUANTILES:
+        if (!s->should_finalize) return vrv_agg_intermediate_type(s);
+        return ct(VRV_C_LONG);
     default: return vrv_agg_intermediate_type(s);
     }
 }

@@ -945,6 +945,7 @@ vrv_value vrv_agg_finalize(const vrv_agg_spec *s, const void *state, vrv_arena *
     }
     case VRV_AGG_QUANTILES: {
         const st_sketch *st = state;
+        if (!s->should_finalize) return vrv_agg_get(s, state);
         return vrv_long(st->p ? (int64_t)((const vrv_quantiles *)st->p)->n : 0);
     }
     default: return vrv_agg_get(s, state);

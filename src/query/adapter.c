@@ -374,7 +374,12 @@ static void mem_from_builder(vrv_adapter *a, vrv_table_builder *b, const uint32_
             break;
         default:
             mc->cx = vrv_malloc((n ? n : 1) * sizeof *mc->cx);
-            for (size_t k = 0; k < n; k++) mc->cx[k] = c->cx.v[perm[k]];
+            for (size_t k = 0; k < n; k++) {
+                mc->cx[k] = c->cx.v[perm[k]];
+                /* the cells' bytes live in the builder's arena, which finish frees */
+                if (mc->cx[k].type == VRV_V_COMPLEX || mc->cx[k].type == VRV_V_STRING)
+                    mc->cx[k].u.ptr = vrv_arena_memdup(&a->arena, mc->cx[k].u.ptr, mc->cx[k].len ? mc->cx[k].len : 1);
+            }
             if (c->type == VRV_C_COMPLEX) {
                 for (size_t k = 0; k < n && !ac->complex_type; k++)
                     if (mc->cx[k].type == VRV_V_COMPLEX) {

@@ -88,7 +88,7 @@ bool rex_equal(const rex *a, const rex *b)
     case RX_AGG: return a->index == b->index;
     case RX_CALL:
         if (a->fn != b->fn || a->nargs != b->nargs || a->type.id != b->type.id) return false;
-        if (a->fn == FN_NATIVE && strcmp(a->name, b->name) != 0) return false;
+        if ((a->fn == FN_NATIVE || a->fn == FN_SKETCH) && strcmp(a->name, b->name) != 0) return false;
         for (uint32_t i = 0; i < a->nargs; i++)
             if (!rex_equal(a->args[i], b->args[i])) return false;
         return true;
@@ -249,6 +249,10 @@ static const agg_def agg_defs[] = {
     {"EARLIEST_BY", AGG_EARLIEST_BY, 2, 3},
     {"LATEST_BY", AGG_LATEST_BY, 2, 3},
     {"ANY_VALUE", AGG_ANY_VALUE, 1, 2},
+    {"GROUPING", AGG_GROUPING, 1, 64},
+    {"DS_HLL", AGG_SK_HLL, 1, 3},
+    {"DS_THETA", AGG_SK_THETA, 1, 2},
+    {"DS_QUANTILES_SKETCH", AGG_SK_QUANTILES, 1, 2},
 };
 
 static const agg_def *find_agg(const char *name)
@@ -956,6 +960,117 @@ static rex *string_arg(an *A, rex *r)
 
 static int ana_agg(an *A, const sql_ast *n, const agg_def *d, rex **out);
 
+/* ---- sketch functions ------------------------------------------------------------------------- */
+
+enum { SKP_NONE = 0, SKP_BOOL, SKP_INT, SKP_NUM, SKP_NUMS, SKP_HLL_UNION, SKP_SIZE };
+
+/* The sketch functions over sketch aggregates (DS_HLL, DS_THETA,
+ * DS_QUANTILES_SKETCH, and the APPROX_* aggregates over stored sketch
+ * columns are not sketches: they are estimates). Each becomes one of the
+ * datasketches post-aggregators. */
+static const struct sketch_def {
+    const char *name;
+    const char *kind;  /* the complex type of the sketch operands */
+    int lead;          /* literals before the sketches: SKP_HLL_UNION (lgK, tgtHllType), SKP_SIZE */
+    int trail;         /* literals after the one sketch: SKP_* */
+    int min, max;      /* arity */
+    sql_tid ret;
+} sketch_defs[] = {
+    {"HLL_SKETCH_ESTIMATE", "HLLSketch", SKP_NONE, SKP_BOOL, 1, 2, ST_DOUBLE},
+    {"HLL_SKETCH_ESTIMATE_WITH_ERROR_BOUNDS", "HLLSketch", SKP_NONE, SKP_INT, 1, 2, ST_ARRAY},
+    {"HLL_SKETCH_UNION", "HLLSketch", SKP_HLL_UNION, SKP_NONE, 1, 1000, ST_OTHER},
+    {"HLL_SKETCH_TO_STRING", "HLLSketch", SKP_NONE, SKP_NONE, 1, 1, ST_VARCHAR},
+    {"THETA_SKETCH_ESTIMATE", "thetaSketch", SKP_NONE, SKP_NONE, 1, 1, ST_DOUBLE},
+    {"THETA_SKETCH_ESTIMATE_WITH_ERROR_BOUNDS", "thetaSketch", SKP_NONE, SKP_INT, 2, 2, ST_OTHER},
+    {"THETA_SKETCH_UNION", "thetaSketch", SKP_SIZE, SKP_NONE, 1, 1000, ST_OTHER},
+    {"THETA_SKETCH_INTERSECT", "thetaSketch", SKP_SIZE, SKP_NONE, 1, 1000, ST_OTHER},
+    {"THETA_SKETCH_NOT", "thetaSketch", SKP_SIZE, SKP_NONE, 1, 1000, ST_OTHER},
+    {"DS_GET_QUANTILE", "quantilesDoublesSketch", SKP_NONE, SKP_NUM, 2, 2, ST_DOUBLE},
+    {"DS_GET_QUANTILES", "quantilesDoublesSketch", SKP_NONE, SKP_NUMS, 2, 1000, ST_ARRAY},
+    {"DS_HISTOGRAM", "quantilesDoublesSketch", SKP_NONE, SKP_NUMS, 2, 1000, ST_ARRAY},
+    {"DS_CDF", "quantilesDoublesSketch", SKP_NONE, SKP_NUMS, 2, 1000, ST_ARRAY},
+    {"DS_RANK", "quantilesDoublesSketch", SKP_NONE, SKP_NUM, 2, 2, ST_DOUBLE},
+    {"DS_QUANTILE_SUMMARY", "quantilesDoublesSketch", SKP_NONE, SKP_NONE, 1, 1, ST_VARCHAR},
+};
+
+static bool is_sketch_of(const rex *r, const char *kind)
+{
+    if (r->type.id != ST_OTHER || !r->type.complex) return false;
+    if (!strcmp(r->type.complex, kind)) return true;
+    return !strcmp(kind, "HLLSketch") && !strcmp(r->type.complex, "HLLSketchBuild");
+}
+
+/* "<COMPLEX<HLLSketch>>, <DOUBLE>" as Calcite lists argument types. */
+static const char *arg_types_text(an *A, rex **a, size_t n)
+{
+    vrv_buf b = VRV_BUF_INIT;
+    for (size_t i = 0; i < n; i++) {
+        if (i) vrv_buf_puts(&b, ", ");
+        if (a[i]->type.id == ST_OTHER && a[i]->type.complex) vrv_buf_printf(&b, "<COMPLEX<%s>>", a[i]->type.complex);
+        else vrv_buf_printf(&b, "<%s>", msg_type(a[i]->type));
+    }
+    const char *s = vrv_arena_strdup(A->c->arena, b.data ? b.data : "");
+    vrv_buf_free(&b);
+    return s;
+}
+
+/* Analyses a sketch function call; returns 1 when name is not one. */
+static int ana_sketch_fn(an *A, const sql_ast *n, rex **a, size_t na, rex **out)
+{
+    const struct sketch_def *d = NULL;
+    for (size_t i = 0; i < VRV_ARRAY_LEN(sketch_defs) && !d; i++)
+        if (!strcasecmp(sketch_defs[i].name, n->s)) d = &sketch_defs[i];
+    if (!d) return 1;
+    int rc;
+    if ((rc = arity(A, n, (size_t)d->min, (size_t)d->max))) return rc;
+    /* leading literals of the set operations: as many as come before the
+     * first sketch */
+    size_t lead = 0;
+    while (d->lead != SKP_NONE && lead < na && !is_sketch_of(a[lead], d->kind)) lead++;
+    size_t maxlead = d->lead == SKP_HLL_UNION ? 2 : d->lead == SKP_SIZE ? 1 : 0;
+    size_t nsk = d->lead != SKP_NONE ? na - lead : 1;
+    bool ok = lead <= maxlead && nsk >= 1;
+    for (size_t i = lead; ok && i < lead + nsk; i++) ok = is_sketch_of(a[i], d->kind);
+    if (!ok)
+        return fail_v(A, &n->pos, "Cannot apply '%s' to arguments of type '%s(%s)'. Supported form(s): '%s(<COMPLEX<%s>>%s)'",
+                      d->name, d->name, arg_types_text(A, a, na), d->name, d->kind,
+                      d->lead != SKP_NONE      ? ", ..."
+                      : d->trail == SKP_BOOL   ? ", <BOOLEAN>"
+                      : d->trail != SKP_NONE   ? ", <NUMERIC>"
+                                               : "");
+    for (size_t i = 0; i < na; i++) {
+        const rex *r = a[i];
+        bool literal = i < lead || i >= lead + nsk;
+        if (!literal) {
+            if (r->kind != RX_AGG && !(r->kind == RX_CALL && r->fn == FN_SKETCH))
+                return fail_plan(A->c, &r->pos,
+                                 "%s reads sketches built by an aggregation (DS_HLL, DS_THETA, DS_QUANTILES_SKETCH "
+                                 "or a sketch function over them), not a column",
+                                 d->name);
+            continue;
+        }
+        int want = i < lead ? (d->lead == SKP_HLL_UNION && i == 1 ? 's' : 'i')
+                   : d->trail == SKP_BOOL ? 'b'
+                   : d->trail == SKP_INT  ? 'i'
+                                          : 'n';
+        bool good = rex_is_lit(r) && !rex_is_null_lit(r) &&
+                    (want == 's'   ? sql_type_is_string(r->type)
+                     : want == 'b' ? r->type.id == ST_BOOLEAN
+                     : want == 'i' ? sql_type_is_integer(r->type)
+                                   : sql_type_is_numeric(r->type));
+        if (!good)
+            return fail_v(A, &r->pos, "Argument %zu of '%s' must be a literal %s", i + 1, d->name,
+                          want == 's' ? "string" : want == 'b' ? "boolean" : want == 'i' ? "integer" : "number");
+    }
+    sql_type t = T(d->ret, false);
+    if (d->ret == ST_ARRAY) t.elem = ST_DOUBLE;
+    if (d->ret == ST_OTHER) t.complex = d->lead != SKP_NONE ? d->kind : "json";
+    t.nullable = true;
+    *out = rex_call(A->c, FN_SKETCH, t, a, na, n->pos);
+    (*out)->name = d->name;
+    return 0;
+}
+
 static int ana_call(an *A, const sql_ast *n, rex **out)
 {
     sql_ctx *c = A->c;
@@ -987,6 +1102,7 @@ static int ana_call(an *A, const sql_ast *n, rex **out)
     int rc = ana_args(A, n, a);
     if (rc) return rc;
     size_t na = n->nargs;
+    if ((rc = ana_sketch_fn(A, n, a, na, out)) != 1) return rc;
 
     /* plain native functions: SQL name, native name, arity, result */
     enum { R_ARG0 = -1, R_COMMON = -2, R_ARITH = -3 };
@@ -1306,6 +1422,36 @@ static int register_agg(an *A, sql_agg *g, rex **out, const sql_pos *pos)
     return 0;
 }
 
+/* GROUPING(k1, ..., kn): each argument must be a group key; a bit per
+ * argument, the first the most significant, set when the row's grouping set
+ * leaves that key out (Druid's `grouping` aggregator). */
+static int ana_grouping(an *A, const sql_ast *n, rex **out)
+{
+    sql_ctx *c = A->c;
+    if (n->distinct || n->filter || n->star)
+        return fail_v(A, &n->pos, "Invalid use of GROUPING");
+    an P = *A;
+    P.in_agg = true;
+    P.mode = M_PLAIN;
+    P.naliases = 0;
+    sql_agg g = {0};
+    g.fn = AGG_GROUPING;
+    g.pos = n->pos;
+    g.nargs = n->nargs;
+    g.args = vrv_arena_calloc(c->arena, (n->nargs + 1) * sizeof *g.args);
+    for (size_t i = 0; i < n->nargs; i++) {
+        rex *r;
+        int rc = ana(&P, n->args[i], &r);
+        if (rc) return rc;
+        long k = find_key(A->b, r);
+        if (k < 0)
+            return fail_v(A, &n->args[i]->pos, "Argument to GROUPING operator must be a grouped expression");
+        g.args[i] = rex_ref(c, RX_KEY, (int)k, r->type, n->args[i]->pos);
+    }
+    g.type = T(ST_BIGINT, false);
+    return register_agg(A, &g, out, &n->pos);
+}
+
 static int ana_agg(an *A, const sql_ast *n, const agg_def *d, rex **out)
 {
     sql_ctx *c = A->c;
@@ -1318,6 +1464,7 @@ static int ana_agg(an *A, const sql_ast *n, const agg_def *d, rex **out)
     } else if ((rc = arity(A, n, (size_t)(d->min ? d->min : 1), (size_t)d->max))) {
         return rc;
     }
+    if (d->fn == AGG_GROUPING) return ana_grouping(A, n, out);
     an P = *A;
     P.in_agg = true;
     P.mode = M_PLAIN;
@@ -1373,8 +1520,25 @@ static int ana_agg(an *A, const sql_ast *n, const agg_def *d, rex **out)
     case AGG_DS_THETA:
         g.type = T(ST_BIGINT, false);
         break;
+    case AGG_SK_HLL:
+    case AGG_SK_THETA:
+    case AGG_SK_QUANTILES: {
+        if (d->fn == AGG_SK_QUANTILES && !(at.id == ST_OTHER && at.complex && !strcmp(at.complex, "quantilesDoublesSketch")))
+            if ((rc = numeric_arg(&P, n, &g.args[0]))) return rc;
+        for (size_t i = 1; i < g.nargs; i++) {
+            bool str = d->fn == AGG_SK_HLL && i == 2;
+            const rex *r = g.args[i];
+            if (!rex_is_lit(r) || (str ? !sql_type_is_string(r->type) : !sql_type_is_integer(r->type)))
+                return fail_v(A, &r->pos, "Argument %zu of '%s' must be a literal %s", i + 1, d->name,
+                              str ? "string" : "integer");
+        }
+        g.type = T(ST_OTHER, true);
+        g.type.complex = d->fn == AGG_SK_HLL ? "HLLSketch" : d->fn == AGG_SK_THETA ? "thetaSketch" : "quantilesDoublesSketch";
+        break;
+    }
     case AGG_QUANTILE_DS:
-        if ((rc = numeric_arg(&P, n, &g.args[0]))) return rc;
+        if (!(at.id == ST_OTHER && at.complex && !strcmp(at.complex, "quantilesDoublesSketch")))
+            if ((rc = numeric_arg(&P, n, &g.args[0]))) return rc;
         if (!rex_is_lit(g.args[1]) || !sql_type_is_numeric(g.args[1]->type))
             return fail_v(A, &g.args[1]->pos, "APPROX_QUANTILE_DS: the fraction must be a numeric literal");
         g.type = T(ST_DOUBLE, true);
@@ -2531,6 +2695,64 @@ static rex *and_of(sql_ctx *c, rex *a, rex *b)
     return rex_call(c, FN_AND, T(ST_BOOLEAN, a->type.nullable || b->type.nullable), x, 2, a->pos);
 }
 
+/* Calcite's ImmutableBitSet.COMPARATOR: a set before the sets it
+ * contains, otherwise by the first differing member. */
+static int set_cmp(const size_t *a, size_t na, const size_t *b, size_t nb)
+{
+    bool a_in_b = true, b_in_a = true;
+    for (size_t i = 0, k = 0; i < na || k < nb;) {
+        if (k == nb || (i < na && a[i] < b[k])) {
+            a_in_b = false;
+            i++;
+        } else if (i == na || b[k] < a[i]) {
+            b_in_a = false;
+            k++;
+        } else {
+            i++;
+            k++;
+        }
+    }
+    if (a_in_b && b_in_a) return 0;
+    if (b_in_a) return -1;
+    if (a_in_b) return 1;
+    for (size_t i = 0; i < na && i < nb; i++)
+        if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+    return na < nb ? -1 : na > nb ? 1 : 0;
+}
+
+static int cmp_size(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The grouping sets of s as sets of key indexes, sorted as Calcite sorts an
+ * Aggregate's groupSets (duplicates kept: GROUPING SETS is a multiset). */
+static void grouping_sets(sql_ctx *c, const sql_select *s, const size_t *gkey, sql_block *b)
+{
+    b->nsets = s->ngsets;
+    b->sets = vrv_arena_calloc(c->arena, (s->ngsets + 1) * sizeof *b->sets);
+    b->set_len = vrv_arena_calloc(c->arena, (s->ngsets + 1) * sizeof *b->set_len);
+    for (size_t i = 0; i < s->ngsets; i++) {
+        size_t *v = vrv_arena_calloc(c->arena, (s->gset_len[i] + 1) * sizeof *v);
+        size_t n = 0;
+        for (size_t k = 0; k < s->gset_len[i]; k++) v[n++] = gkey[s->gsets[i][k]];
+        qsort(v, n, sizeof *v, cmp_size);
+        size_t u = 0;
+        for (size_t k = 0; k < n; k++)
+            if (u == 0 || v[u - 1] != v[k]) v[u++] = v[k];
+        /* stable insertion by the comparator */
+        size_t at = i;
+        while (at > 0 && set_cmp(b->sets[at - 1], b->set_len[at - 1], v, u) > 0) {
+            b->sets[at] = b->sets[at - 1];
+            b->set_len[at] = b->set_len[at - 1];
+            at--;
+        }
+        b->sets[at] = v;
+        b->set_len[at] = u;
+    }
+}
+
 static int analyze_select(sql_ctx *c, const sql_query *q, sql_block *b)
 {
     const sql_select *s = q->sel;
@@ -2558,6 +2780,9 @@ static int analyze_select(sql_ctx *c, const sql_query *q, sql_block *b)
         b->aggregate = true;
         b->keys = in->keys;
         b->nkeys = in->nkeys;
+        b->sets = in->sets;
+        b->set_len = in->set_len;
+        b->nsets = in->nsets;
         b->aggs = in->aggs;
         b->naggs = in->naggs;
         b->cap_aggs = in->cap_aggs;
@@ -2667,6 +2892,7 @@ static int analyze_select(sql_ctx *c, const sql_query *q, sql_block *b)
         b->aggregate = true;
         /* GROUP BY keys: ordinals and aliases refer to the SELECT list */
         b->keys = vrv_arena_calloc(c->arena, (s->ngroup + 1) * sizeof *b->keys);
+        size_t *gkey = vrv_arena_calloc(c->arena, (s->ngroup + 1) * sizeof *gkey);
         A.clause = "GROUP BY";
         for (size_t g = 0; g < s->ngroup && rc == 0; g++) {
             const sql_ast *ge = s->group[g];
@@ -2700,8 +2926,14 @@ static int analyze_select(sql_ctx *c, const sql_query *q, sql_block *b)
                 rc = ana(&A, ge, &r);
             }
             if (rc) break;
-            if (find_key(b, r) < 0) b->keys[b->nkeys++] = r;
+            long k = find_key(b, r);
+            if (k < 0) {
+                k = (long)b->nkeys;
+                b->keys[b->nkeys++] = r;
+            }
+            gkey[g] = (size_t)k;
         }
+        if (rc == 0 && s->ngsets) grouping_sets(c, s, gkey, b);
         /* outputs, in terms of keys and aggregates */
         A.mode = M_AGG;
         A.clause = "SELECT";

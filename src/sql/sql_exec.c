@@ -191,11 +191,8 @@ vrv_value sql_coerce(sql_ctx *c, vrv_sql_result *r, const json_t *v, sql_type t)
     case ST_ARRAY:
     case ST_OTHER: {
         if (t.id == ST_OTHER && json_is_string(v)) {
-            /* a complex value's JSON, as a string */
-            char *s = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-            vrv_value x = str_value(r, s, strlen(s));
-            free(s);
-            return x;
+            /* a sketch as its base64 text, as Druid's serializers write it */
+            return str_value(r, json_string_value(v), json_string_length(v));
         }
         vrv_buf b = VRV_BUF_INIT;
         vrv_jw w;
@@ -203,7 +200,9 @@ vrv_value sql_coerce(sql_ctx *c, vrv_sql_result *r, const json_t *v, sql_type t)
         vrv_jw_json(&w, v);
         vrv_value x = str_value(r, b.data ? b.data : "", b.len);
         vrv_buf_free(&b);
-        if (t.id == ST_ARRAY && !c->stringify_arrays) x.type = VRV_V_JSON;
+        /* a complex value other than a sketch (a JSON object) is written as
+         * JSON, as Jackson writes the object Druid holds */
+        if ((t.id == ST_ARRAY && !c->stringify_arrays) || t.id == ST_OTHER) x.type = VRV_V_JSON;
         return x;
     }
     default: {

@@ -218,6 +218,12 @@ typedef struct sql_select {
     sql_ast **group;
     size_t ngroup;
     bool group_present; /* GROUP BY given (possibly GROUP BY ()) */
+    /* GROUPING SETS, ROLLUP, CUBE: the grouping sets after expansion, each a
+     * list of indexes into group[] (gset_len[i] of them); ngsets is 0 for a
+     * plain GROUP BY list. */
+    size_t **gsets;
+    size_t *gset_len;
+    size_t ngsets;
     sql_ast *having;
     sql_pos pos;
 } sql_select;
@@ -320,6 +326,8 @@ typedef enum rex_fn {
     FN_TIME_PARSE,     /* s, pattern (lit or null), tz lit */
     FN_TIME_IN_INTERVAL, /* t, interval literal (start, end in lit2) */
     FN_SCALAR_SUBQUERY,  /* never planned: substituted before */
+    FN_SKETCH,           /* name: a sketch function (HLL_SKETCH_ESTIMATE, ...) over
+                          * sketch aggregates; planned as a post-aggregator */
 } rex_fn;
 
 typedef struct rex rex;
@@ -376,6 +384,10 @@ typedef enum sql_agg_fn {
     AGG_EARLIEST_BY,    /* x, t[, maxBytes] */
     AGG_LATEST_BY,
     AGG_ANY_VALUE,      /* x[, maxBytes] */
+    AGG_GROUPING,       /* GROUPING(k, ...): args are RX_KEY references */
+    AGG_SK_HLL,         /* DS_HLL(x[, lgK[, tgtHllType]]): the sketch itself */
+    AGG_SK_THETA,       /* DS_THETA(x[, size]) */
+    AGG_SK_QUANTILES,   /* DS_QUANTILES_SKETCH(x[, k]) */
 } sql_agg_fn;
 
 typedef struct sql_agg {
@@ -400,6 +412,12 @@ typedef struct sql_block {
     bool aggregate;
     rex **keys;
     size_t nkeys;
+    /* GROUPING SETS, ROLLUP, CUBE: the sets of key indexes (each ascending),
+     * in Calcite's order (a set before the sets it contains, then by the
+     * lowest differing key); nsets 0 for a plain GROUP BY */
+    size_t **sets;
+    size_t *set_len;
+    size_t nsets;
     sql_agg *aggs;
     size_t naggs, cap_aggs;
     rex *having;

@@ -271,6 +271,7 @@ static int emit_call(wr *w, const rex *r)
         return 0;
     }
     case FN_NONE:
+    case FN_SKETCH:
     case FN_SCALAR_SUBQUERY: break;
     }
     return sql_fail(w->c->err, VRV_SQL_E_UNSUPPORTED, NULL,
@@ -291,7 +292,16 @@ static int emit(wr *w, const rex *r)
         quote_ident(w->out, n);
         return 0;
     }
-    case RX_CALL: return emit_call(w, r);
+    case RX_CALL:
+        if (r->fn == FN_SKETCH) {
+            /* a sketch function is a post-aggregator: read by its name */
+            const char *n = w->names ? w->names(w->ud, r) : NULL;
+            if (!n) return w->c->err->kind ? VRV_EINVAL : sql_fail(w->c->err, VRV_SQL_E_UNSUPPORTED, NULL,
+                                                                   "Unhandled Query Planning Failure, see broker logs for details");
+            quote_ident(w->out, n);
+            return 0;
+        }
+        return emit_call(w, r);
     }
     return 0;
 }

@@ -1246,6 +1246,213 @@ static int parse_from(parser *p, sql_from **out)
     return 0;
 }
 
+/* ---- GROUP BY with grouping sets -------------------------------------------------------- */
+
+#define MAX_GROUPING_SETS 4096 /* after expansion; CUBE of 12 elements is already 4096 */
+
+/* One grouping set: indexes into the GROUP BY expressions. */
+typedef struct gset {
+    size_t *v;
+    size_t n;
+} gset;
+
+/* A list of grouping sets (arena memory). */
+typedef struct gset_list {
+    gset *v;
+    size_t n;
+} gset_list;
+
+static gset gset_concat(parser *p, gset a, gset b)
+{
+    gset r = {vrv_arena_alloc(p->a, (a.n + b.n + 1) * sizeof(size_t)), a.n + b.n};
+    if (a.n) memcpy(r.v, a.v, a.n * sizeof(size_t));
+    if (b.n) memcpy(r.v + a.n, b.v, b.n * sizeof(size_t));
+    return r;
+}
+
+static gset_list gsets_alloc(parser *p, size_t n)
+{
+    gset_list l = {vrv_arena_calloc(p->a, (n + 1) * sizeof(gset)), 0};
+    return l;
+}
+
+static int too_many_sets(parser *p)
+{
+    return sql_fail(p->err, VRV_SQL_E_PLAN, &cur(p)->pos,
+                    "Query could not be planned. A possible reason is [more than %d grouping sets]",
+                    MAX_GROUPING_SETS);
+}
+
+/* Every combination of one set of a and one set of b, concatenated. */
+static int gsets_product(parser *p, gset_list a, gset_list b, gset_list *out)
+{
+    if (a.n * b.n > MAX_GROUPING_SETS) return too_many_sets(p);
+    gset_list r = gsets_alloc(p, a.n * b.n);
+    for (size_t i = 0; i < a.n; i++)
+        for (size_t k = 0; k < b.n; k++) r.v[r.n++] = gset_concat(p, a.v[i], b.v[k]);
+    *out = r;
+    return 0;
+}
+
+static size_t group_expr(ast_vec *exprs, sql_ast *e)
+{
+    vrv_vec_push(exprs, e);
+    return exprs->n - 1;
+}
+
+/* An element of ROLLUP / CUBE / a parenthesised set: `expr`, `(expr, ...)`
+ * or `()`; one set. */
+static int grouping_row(parser *p, ast_vec *exprs, gset *out)
+{
+    gset r = {NULL, 0};
+    if (accept_op(p, "(")) {
+        if (accept_op(p, ")")) {
+            *out = r;
+            return 0;
+        }
+        sql_ast **v;
+        size_t n;
+        int rc = expr_list(p, &v, &n);
+        if (rc) return rc;
+        if ((rc = NEED_OP(p, ")"))) return rc;
+        r.v = vrv_arena_alloc(p->a, (n + 1) * sizeof(size_t));
+        for (size_t i = 0; i < n; i++) r.v[r.n++] = group_expr(exprs, v[i]);
+        *out = r;
+        return 0;
+    }
+    sql_ast *e;
+    int rc = parse_expr(p, &e);
+    if (rc) return rc;
+    r.v = vrv_arena_alloc(p->a, sizeof(size_t));
+    r.v[r.n++] = group_expr(exprs, e);
+    *out = r;
+    return 0;
+}
+
+static int grouping_element(parser *p, ast_vec *exprs, bool nested, gset_list *out);
+
+/* ROLLUP (e1, ..., en): the prefixes, longest first; CUBE: every subset,
+ * from the whole list down to (). */
+static int rollup_cube(parser *p, ast_vec *exprs, bool cube, gset_list *out)
+{
+    int rc;
+    if ((rc = NEED_OP(p, "("))) return rc;
+    VRV_VEC(gset) rows = {0};
+    for (;;) {
+        gset g;
+        if ((rc = grouping_row(p, exprs, &g))) break;
+        vrv_vec_push(&rows, g);
+        if (!accept_op(p, ",")) break;
+    }
+    if (rc == 0) rc = NEED_OP(p, ")");
+    if (rc == 0 && (cube ? rows.n > 12 : rows.n + 1 > MAX_GROUPING_SETS)) rc = too_many_sets(p);
+    if (rc) {
+        vrv_vec_free(&rows);
+        return rc;
+    }
+    size_t n = rows.n;
+    gset_list l = gsets_alloc(p, cube ? (size_t)1 << n : n + 1);
+    if (!cube) {
+        for (size_t len = n + 1; len-- > 0;) {
+            gset s = {NULL, 0};
+            for (size_t i = 0; i < len; i++) s = gset_concat(p, s, rows.v[i]);
+            l.v[l.n++] = s;
+        }
+    } else {
+        /* masks from all bits down to none: the first element is the most
+         * significant, so (a, b) gives (a, b), (a), (b), () */
+        for (size_t m = ((size_t)1 << n); m-- > 0;) {
+            gset s = {NULL, 0};
+            for (size_t i = 0; i < n; i++)
+                if (m & ((size_t)1 << (n - 1 - i))) s = gset_concat(p, s, rows.v[i]);
+            l.v[l.n++] = s;
+        }
+    }
+    vrv_vec_free(&rows);
+    *out = l;
+    return 0;
+}
+
+/* One element of GROUP BY or of GROUPING SETS (...): its grouping sets. */
+static int grouping_element(parser *p, ast_vec *exprs, bool nested, gset_list *out)
+{
+    int rc;
+    if (++p->depth > MAX_NEST) return sql_fail(p->err, VRV_SQL_E_PARSE, &cur(p)->pos, "Expression is nested too deeply");
+    if (accept_kw(p, "GROUPING")) {
+        if ((rc = NEED_KW(p, "SETS")) || (rc = NEED_OP(p, "("))) goto out;
+        gset_list all = {NULL, 0};
+        for (;;) {
+            gset_list one;
+            if ((rc = grouping_element(p, exprs, true, &one))) goto out;
+            if (all.n + one.n > MAX_GROUPING_SETS) {
+                rc = too_many_sets(p);
+                goto out;
+            }
+            gset_list m = gsets_alloc(p, all.n + one.n);
+            for (size_t i = 0; i < all.n; i++) m.v[m.n++] = all.v[i];
+            for (size_t i = 0; i < one.n; i++) m.v[m.n++] = one.v[i];
+            all = m;
+            if (!accept_op(p, ",")) break;
+        }
+        if ((rc = NEED_OP(p, ")"))) goto out;
+        *out = all;
+    } else if (accept_kw(p, "ROLLUP")) {
+        rc = rollup_cube(p, exprs, false, out);
+    } else if (accept_kw(p, "CUBE")) {
+        rc = rollup_cube(p, exprs, true, out);
+    } else if (nested || (is_op(cur(p), "(") && is_op(&p->t[p->i + 1], ")"))) {
+        /* inside GROUPING SETS a parenthesised list is one set */
+        gset g;
+        if ((rc = grouping_row(p, exprs, &g))) goto out;
+        *out = gsets_alloc(p, 1);
+        out->v[out->n++] = g;
+    } else {
+        sql_ast *e;
+        if ((rc = parse_expr(p, &e))) goto out;
+        *out = gsets_alloc(p, 1);
+        out->v[0].v = vrv_arena_alloc(p->a, sizeof(size_t));
+        out->v[0].v[0] = group_expr(exprs, e);
+        out->v[0].n = 1;
+        out->n = 1;
+    }
+out:
+    p->depth--;
+    return rc;
+}
+
+/* GROUP BY's list: plain expressions (s->group), or with GROUPING SETS,
+ * ROLLUP or CUBE anywhere, the cross product of the elements' sets. */
+static int parse_group_by(parser *p, sql_select *s)
+{
+    ast_vec exprs = {0};
+    gset_list sets = gsets_alloc(p, 1);
+    sets.v[sets.n++] = (gset){NULL, 0};
+    bool special = false;
+    int rc = 0;
+    for (;;) {
+        special |= peek_kw1(p, "GROUPING") || peek_kw1(p, "ROLLUP") || peek_kw1(p, "CUBE");
+        gset_list one;
+        if ((rc = grouping_element(p, &exprs, false, &one))) break;
+        if ((rc = gsets_product(p, sets, one, &sets))) break;
+        if (!accept_op(p, ",")) break;
+    }
+    if (rc) {
+        vrv_vec_free(&exprs);
+        return rc;
+    }
+    s->group = vec_finish(p, &exprs, &s->ngroup);
+    if (special) {
+        s->ngsets = sets.n;
+        s->gsets = vrv_arena_calloc(p->a, (sets.n + 1) * sizeof *s->gsets);
+        s->gset_len = vrv_arena_calloc(p->a, (sets.n + 1) * sizeof *s->gset_len);
+        for (size_t i = 0; i < sets.n; i++) {
+            s->gsets[i] = sets.v[i].v;
+            s->gset_len[i] = sets.v[i].n;
+        }
+    }
+    return 0;
+}
+
 static int parse_select(parser *p, sql_select **out)
 {
     sql_select *s = vrv_arena_calloc(p->a, sizeof *s);
@@ -1284,14 +1491,10 @@ static int parse_select(parser *p, sql_select **out)
     if (accept_kw(p, "GROUP")) {
         if ((rc = NEED_KW(p, "BY"))) return rc;
         s->group_present = true;
-        if (peek_kw1(p, "GROUPING") || peek_kw1(p, "ROLLUP") || peek_kw1(p, "CUBE"))
-            return sql_fail(p->err, VRV_SQL_E_PLAN, &cur(p)->pos,
-                            "Query could not be planned. A possible reason is [GROUPING SETS, "
-                            "ROLLUP and CUBE are not supported by varve]");
-        if (is_op(cur(p), "(") && is_op(&p->t[p->i + 1], ")")) {
+        if (is_op(cur(p), "(") && is_op(&p->t[p->i + 1], ")") && !is_op(&p->t[p->i + 2], ",")) {
             p->i += 2; /* GROUP BY (): one group */
         } else {
-            if ((rc = expr_list(p, &s->group, &s->ngroup))) return rc;
+            if ((rc = parse_group_by(p, s))) return rc;
         }
     }
     if (accept_kw(p, "HAVING")) {

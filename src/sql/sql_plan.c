@@ -37,7 +37,13 @@ typedef struct nq {
     const char **key_names;  /* per key */
     const char **agg_names;  /* per aggregate: the name its value has */
     bool having;             /* building the having filter: names, not columns */
+    /* sketch functions already planned as post-aggregators (arena arrays) */
+    const rex **sk_rex;
+    const char **sk_name;
+    size_t nsk, cap_sk;
 } nq;
+
+static const char *sketch_name(nq *q, const rex *r);
 
 static sql_type T(sql_tid id, bool nullable)
 {
@@ -65,6 +71,7 @@ static int cannot(sql_ctx *c, const char *fmt, ...)
 static const char *name_of(void *ud, const rex *r)
 {
     nq *q = ud;
+    if (r->kind == RX_CALL && r->fn == FN_SKETCH) return q->agg_names ? sketch_name(q, r) : NULL;
     if (r->kind == RX_KEY) return q->key_names ? q->key_names[r->index] : NULL;
     if (r->kind == RX_AGG) return q->agg_names ? q->agg_names[r->index] : NULL;
     return NULL;
@@ -854,6 +861,38 @@ static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
                                         "fieldAccess", "name", an, "fieldName", an, "fraction", frac));
         return 0;
     }
+    case AGG_SK_HLL: {
+        const char *col = agg_column(q, x, &rc);
+        if (rc) break;
+        int64_t lgk = g->nargs > 1 ? g->args[1]->lit.u.l : 12;
+        const char *tgt = g->nargs > 2 ? vrv_arena_strndup(c->arena, g->args[2]->lit.u.s, g->args[2]->lit.len) : "HLL_4";
+        bool merge = complex_col(q, x, "HLLSketch") || complex_col(q, x, "HLLSketchBuild");
+        a = json_pack("{s:s, s:s, s:s, s:I, s:s, s:b, s:b}", "type", merge ? "HLLSketchMerge" : "HLLSketchBuild", "name",
+                      name, "fieldName", col, "lgK", (json_int_t)lgk, "tgtHllType", tgt, "shouldFinalize", 0, "round", 0);
+        break;
+    }
+    case AGG_SK_THETA: {
+        const char *col = agg_column(q, x, &rc);
+        if (rc) break;
+        int64_t size = g->nargs > 1 ? g->args[1]->lit.u.l : 16384;
+        a = json_pack("{s:s, s:s, s:s, s:I, s:b, s:b}", "type", "thetaSketch", "name", name, "fieldName", col, "size",
+                      (json_int_t)size, "shouldFinalize", 0, "isInputThetaSketch", complex_col(q, x, "thetaSketch"));
+        break;
+    }
+    case AGG_SK_QUANTILES: {
+        const char *col = agg_column(q, x, &rc);
+        if (rc) break;
+        int64_t k = g->nargs > 1 ? g->args[1]->lit.u.l : 128;
+        a = json_pack("{s:s, s:s, s:s, s:I, s:b}", "type", "quantilesDoublesSketch", "name", name, "fieldName", col,
+                      "k", (json_int_t)k, "shouldFinalize", 0);
+        break;
+    }
+    case AGG_GROUPING: {
+        json_t *gs = json_array();
+        for (size_t i = 0; i < g->nargs; i++) json_array_append_new(gs, json_string(q->key_names[g->args[i]->index]));
+        a = json_pack("{s:s, s:s, s:o}", "type", "grouping", "name", name, "groupings", gs);
+        break;
+    }
     case AGG_EARLIEST:
     case AGG_LATEST:
     case AGG_EARLIEST_BY:
@@ -903,12 +942,123 @@ static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
 
 /* ---- post-aggregators ---------------------------------------------------------------------- */
 
+static double lit_double(const rex *r)
+{
+    if (r->lit.type == VRV_V_LONG) return (double)r->lit.u.l;
+    if (r->lit.type == VRV_V_FLOAT) return r->lit.u.f;
+    return r->lit.u.d;
+}
+
+static json_t *sketch_json(nq *q, const rex *r);
+
+/* A sketch operand as a post-aggregator field: a fieldAccess of the
+ * aggregator, or the nested sketch function itself (named as Druid's
+ * visitor names them, p0, p1, ... in the order they are made). */
+static json_t *sketch_field(nq *q, const rex *r)
+{
+    if (r->kind == RX_CALL && r->fn == FN_SKETCH) return sketch_json(q, r);
+    const char *pn = vrv_arena_printf(q->c->arena, "p%d", q->np++);
+    return json_pack("{s:s, s:s, s:s}", "type", "fieldAccess", "name", pn, "fieldName", q->agg_names[r->index]);
+}
+
+static json_t *sketch_json(nq *q, const rex *r)
+{
+    const char *f = r->name;
+    json_t *o = NULL;
+    if (!strcmp(f, "HLL_SKETCH_UNION") || (!strncmp(f, "THETA_SKETCH_", 13) && strstr(f, "ESTIMATE") == NULL)) {
+        size_t lead = 0;
+        while (lead < r->nargs && r->args[lead]->kind == RX_LIT) lead++;
+        json_t *fields = json_array();
+        for (size_t i = lead; i < r->nargs; i++) json_array_append_new(fields, sketch_field(q, r->args[i]));
+        const char *pn = vrv_arena_printf(q->c->arena, "p%d", q->np++);
+        if (!strcmp(f, "HLL_SKETCH_UNION")) {
+            int64_t lgk = lead > 0 ? r->args[0]->lit.u.l : 12;
+            const char *tgt = lead > 1 ? vrv_arena_strndup(q->c->arena, r->args[1]->lit.u.s, r->args[1]->lit.len) : "HLL_4";
+            o = json_pack("{s:s, s:s, s:o, s:I, s:s}", "type", "HLLSketchUnion", "name", pn, "fields", fields, "lgK",
+                          (json_int_t)lgk, "tgtHllType", tgt);
+        } else {
+            int64_t size = lead > 0 ? r->args[0]->lit.u.l : 16384;
+            o = json_pack("{s:s, s:s, s:s, s:I, s:o}", "type", "thetaSketchSetOp", "name", pn, "func", f + 13, "size",
+                          (json_int_t)size, "fields", fields);
+        }
+        return o;
+    }
+    json_t *field = sketch_field(q, r->args[0]);
+    const char *pn = vrv_arena_printf(q->c->arena, "p%d", q->np++);
+    static const struct {
+        const char *sql, *type, *param;
+    } one[] = {
+        {"HLL_SKETCH_ESTIMATE", "HLLSketchEstimate", "round"},
+        {"HLL_SKETCH_ESTIMATE_WITH_ERROR_BOUNDS", "HLLSketchEstimateWithBounds", "numStdDev"},
+        {"HLL_SKETCH_TO_STRING", "HLLSketchToString", NULL},
+        {"THETA_SKETCH_ESTIMATE", "thetaSketchEstimate", NULL},
+        {"THETA_SKETCH_ESTIMATE_WITH_ERROR_BOUNDS", "thetaSketchEstimate", "errorBoundsStdDev"},
+        {"DS_GET_QUANTILE", "quantilesDoublesSketchToQuantile", "fraction"},
+        {"DS_GET_QUANTILES", "quantilesDoublesSketchToQuantiles", "fractions"},
+        {"DS_HISTOGRAM", "quantilesDoublesSketchToHistogram", "splitPoints"},
+        {"DS_CDF", "quantilesDoublesSketchToCDF", "splitPoints"},
+        {"DS_RANK", "quantilesDoublesSketchToRank", "value"},
+        {"DS_QUANTILE_SUMMARY", "quantilesDoublesSketchToString", NULL},
+    };
+    for (size_t i = 0; i < VRV_ARRAY_LEN(one) && !o; i++) {
+        if (strcmp(one[i].sql, f) != 0) continue;
+        o = json_pack("{s:s, s:s, s:o}", "type", one[i].type, "name", pn, "field", field);
+        const char *param = one[i].param;
+        if (!param) break;
+        if (!strcmp(param, "round")) {
+            json_object_set_new(o, param, json_boolean(r->nargs > 1 && r->args[1]->lit.u.l));
+        } else if (!strcmp(param, "numStdDev") || !strcmp(param, "errorBoundsStdDev")) {
+            json_object_set_new(o, param, json_integer(r->nargs > 1 ? r->args[1]->lit.u.l : 1));
+        } else if (!strcmp(param, "fractions") || !strcmp(param, "splitPoints")) {
+            json_t *pts = json_array();
+            for (size_t k = 1; k < r->nargs; k++) json_array_append_new(pts, json_real(lit_double(r->args[k])));
+            json_object_set_new(o, param, pts);
+        } else {
+            json_object_set_new(o, param, json_real(lit_double(r->args[1])));
+        }
+    }
+    if (!o) json_decref(field);
+    return o;
+}
+
+/* The output name of a sketch function: a post-aggregator made once per
+ * distinct call. */
+static const char *sketch_name(nq *q, const rex *r)
+{
+    for (size_t i = 0; i < q->nsk; i++)
+        if (rex_equal(q->sk_rex[i], r)) return q->sk_name[i];
+    json_t *o = sketch_json(q, r);
+    if (!o) return NULL;
+    const char *name = vrv_arena_strdup(q->c->arena, json_string_value(json_object_get(o, "name")));
+    json_array_append_new(q->postaggs, o);
+    if (q->nsk == q->cap_sk) {
+        size_t nc = q->cap_sk ? q->cap_sk * 2 : 8;
+        const rex **nr = vrv_arena_alloc(q->c->arena, nc * sizeof *nr);
+        const char **nn = vrv_arena_alloc(q->c->arena, nc * sizeof *nn);
+        if (q->nsk) {
+            memcpy(nr, q->sk_rex, q->nsk * sizeof *nr);
+            memcpy(nn, q->sk_name, q->nsk * sizeof *nn);
+        }
+        q->sk_rex = nr;
+        q->sk_name = nn;
+        q->cap_sk = nc;
+    }
+    q->sk_rex[q->nsk] = r;
+    q->sk_name[q->nsk++] = name;
+    return name;
+}
+
 /* The output name of r over keys and aggregates: a key or an aggregate
  * directly, otherwise a new expression post-aggregator. */
 static const char *output_name(nq *q, const rex *r, int *rc)
 {
     *rc = 0;
     if (r->kind == RX_KEY || r->kind == RX_AGG) return name_of(q, r);
+    if (r->kind == RX_CALL && r->fn == FN_SKETCH) {
+        const char *n = sketch_name(q, r);
+        if (!n) *rc = unhandled(q->c);
+        return n;
+    }
     char *text = expr_text(q, r, rc);
     if (*rc) return NULL;
     const char *type = native_type(q, r->type);
@@ -1156,7 +1306,8 @@ static int plan_aggregate(nq *q, sql_plan *out)
     q->agg_names = vrv_arena_calloc(c->arena, (b->naggs + 1) * sizeof *q->agg_names);
     json_t *aggs = json_array();
     for (size_t i = 0; i < b->naggs; i++) {
-        q->agg_names[i] = vrv_arena_printf(c->arena, "a%zu", i);
+        /* DS_QUANTILES_SKETCH is named as Druid's DoublesSketchObjectSqlAggregator names it */
+        q->agg_names[i] = vrv_arena_printf(c->arena, "a%zu%s", i, b->aggs[i].fn == AGG_SK_QUANTILES ? ":agg" : "");
         if ((rc = agg_json(q, &b->aggs[i], q->agg_names[i], aggs))) {
             json_decref(aggs);
             goto fail;
@@ -1192,6 +1343,13 @@ static int plan_aggregate(nq *q, sql_plan *out)
     /* exact distinct counts need a nested query */
     for (size_t i = 0; i < b->naggs; i++)
         if (b->aggs[i].fn == AGG_COUNT_DISTINCT && !c->approx_distinct) {
+            if (b->nsets) {
+                json_decref(aggs);
+                json_decref(dims);
+                json_decref(filter);
+                json_decref(intervals);
+                return cannot(c, "exact COUNT(DISTINCT) with GROUPING SETS, ROLLUP or CUBE is not supported");
+            }
             json_decref(aggs);
             json_decref(dims);
             json_decref(filter);
@@ -1199,8 +1357,15 @@ static int plan_aggregate(nq *q, sql_plan *out)
             return plan_exact_distinct(c, b, out);
         }
 
+    /* grouping sets other than the one of all keys need groupBy's
+     * subtotalsSpec, and so does the grouping aggregator */
+    bool subtotals = b->nsets && !(b->nsets == 1 && b->set_len[0] == b->nkeys);
+    bool only_groupby = subtotals;
+    for (size_t i = 0; i < b->naggs; i++) only_groupby |= b->aggs[i].fn == AGG_GROUPING;
+
     json_t *ds = json_incref(b->src.ds);
     json_t *qj = NULL;
+    if (only_groupby) goto groupby;
     vrv_gran gran;
     bool ts_gran = b->nkeys == 0 || (b->nkeys == 1 && key_granularity(q, b->keys[0], &gran));
     if (b->nkeys == 0) gran = vrv_gran_standard(VRV_GRAN_STD_ALL);
@@ -1313,6 +1478,7 @@ static int plan_aggregate(nq *q, sql_plan *out)
         }
     }
     /* groupBy */
+groupby:
     if (!qj) {
         qj = json_pack("{s:s, s:o, s:o}", "queryType", "groupBy", "dataSource", ds, "intervals", intervals);
         ds = intervals = NULL;
@@ -1322,6 +1488,15 @@ static int plan_aggregate(nq *q, sql_plan *out)
         json_object_set_new(qj, "granularity", json_pack("{s:s}", "type", "all"));
         json_object_set(qj, "dimensions", dims);
         json_object_set(qj, "aggregations", aggs);
+        if (subtotals) {
+            json_t *st = json_array();
+            for (size_t i = 0; i < b->nsets; i++) {
+                json_t *one = json_array();
+                for (size_t k = 0; k < b->set_len[i]; k++) json_array_append_new(one, json_string(q->key_names[b->sets[i][k]]));
+                json_array_append_new(st, one);
+            }
+            json_object_set_new(qj, "subtotalsSpec", st);
+        }
         /* having is computed over output names */
         json_t *having = NULL;
         if (b->having) {

@@ -1,0 +1,1 @@
+SELECT a, b, COUNT(*), GROUPING(a, b) FROM t GROUP BY GROUPING SETS ((a), ROLLUP (a, b), CUBE (b, (a, b)), ())
