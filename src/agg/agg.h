@@ -73,6 +73,7 @@ typedef enum vrv_agg_type {
     VRV_AGG_HLLSK_MERGE,
     VRV_AGG_QUANTILES,
     VRV_AGG_GROUPING,
+    VRV_AGG_EXPRESSION, /* Druid's ExpressionLambdaAggregatorFactory: agg_expr.h */
     VRV_AGG_TYPE_COUNT_
 } vrv_agg_type;
 
@@ -116,6 +117,9 @@ typedef struct vrv_agg_mean {
 /* Druid's tgtHllType. */
 typedef enum vrv_hll_tgt { VRV_HLL_4 = 4, VRV_HLL_6 = 6, VRV_HLL_8 = 8 } vrv_hll_tgt;
 
+/* The `expression` aggregator's compiled fold/combine/finalize (agg_expr.c). */
+typedef struct vrv_agg_lambda vrv_agg_lambda;
+
 /* Where a spec appears: a metricsSpec rejects query-only aggregators. */
 typedef enum vrv_agg_ctx { VRV_AGG_CTX_QUERY = 0, VRV_AGG_CTX_INGEST } vrv_agg_ctx;
 
@@ -125,7 +129,8 @@ typedef struct vrv_agg_spec {
     char *field_name;      /* input column, NULL when absent */
     char *expression;      /* inline input expression, NULL when absent */
     char *time_column;     /* first/last: NULL means __time */
-    char **fields;         /* cardinality: input dimensions; grouping: groupings */
+    char **fields;         /* cardinality: input dimensions; grouping: groupings;
+                            * expression: the input columns its fold reads */
     size_t nfields;
     json_t *fields_json;   /* cardinality: the `fields` array as given (names or
                             * dimensionSpecs), reference owned by the spec */
@@ -145,6 +150,7 @@ typedef struct vrv_agg_spec {
     bool aggregate_multiple_values; /* stringAny, default true */
     json_t *filter;        /* filtered: the filter JSON, reference owned by the spec */
     struct vrv_agg_spec *inner; /* filtered: the wrapped aggregator, owned */
+    vrv_agg_lambda *lambda;     /* expression: owned */
 } vrv_agg_spec;
 
 /* Druid's type name ("longSum", "HLLSketchBuild", ...). */
@@ -244,6 +250,13 @@ int vrv_agg_add(const vrv_agg_spec *s, void *state, const vrv_value *v, vrv_ms t
  * row (byRow hashes the combination). Other types use vals[0]. */
 int vrv_agg_add_row(const vrv_agg_spec *s, void *state, const vrv_value *vals, size_t n,
                     vrv_ms t);
+
+/* vrv_agg_add_row for callers that fail the query on an aggregator's error:
+ * the `expression` aggregator's fold can fail (an evaluation error, a result
+ * past maxSizeBytes) and fills err; every other type folds as add_row does
+ * and returns 0. */
+int vrv_agg_fold_row(const vrv_agg_spec *s, void *state, const vrv_value *vals, size_t n,
+                     vrv_ms t, vrv_error *err);
 
 /* dst = combine(dst, src), both states of s; src is unchanged. Floats follow
  * Druid's combine(): the result is marked combined and finalizes as DOUBLE.

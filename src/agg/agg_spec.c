@@ -4,10 +4,12 @@
  * stored / intermediate / finalized types, combining factories and what a
  * metricsSpec may hold. State operations are in agg_state.c.
  */
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "agg/agg.h"
+#include "agg/agg_expr.h"
 #include "agg/hllsk.h"
 #include "agg/quantiles.h"
 #include "agg/theta.h"
@@ -45,6 +47,7 @@ static const char *type_names[VRV_AGG_TYPE_COUNT_] = {
     [VRV_AGG_HLLSK_MERGE] = "HLLSketchMerge",
     [VRV_AGG_QUANTILES] = "quantilesDoublesSketch",
     [VRV_AGG_GROUPING] = "grouping",
+    [VRV_AGG_EXPRESSION] = "expression",
 };
 
 const char *vrv_agg_type_name(vrv_agg_type t)
@@ -152,7 +155,7 @@ static vrv_agg_type parse_type_name(const char *s, bool *ok)
 static bool allowed_at_ingest(vrv_agg_type t)
 {
     return !is_any(t) && t != VRV_AGG_DOUBLE_MEAN && t != VRV_AGG_CARDINALITY &&
-           t != VRV_AGG_GROUPING;
+           t != VRV_AGG_GROUPING && t != VRV_AGG_EXPRESSION;
 }
 
 static int parse_string_list(const json_t *arr, const char *path, const char *key, bool allow_dimspec,
@@ -229,6 +232,7 @@ static int parse_into(const json_t *j, const char *path, vrv_agg_ctx ctx, vrv_ag
     case VRV_AGG_COUNT: return 0;
     case VRV_AGG_GROUPING:
         return parse_string_list(json_object_get(j, "groupings"), path, "groupings", false, s, err);
+    case VRV_AGG_EXPRESSION: return agg_expr_parse(j, path, s, err);
     case VRV_AGG_FILTERED: {
         json_t *f = json_object_get(j, "filter");
         if (!f || json_is_null(f)) return vrv_error_set(err, VRV_EINVAL, "%s.filter: required", path);
@@ -409,6 +413,7 @@ void vrv_agg_spec_free(vrv_agg_spec *s)
     json_decref(s->fields_json);
     json_decref(s->filter);
     vrv_agg_spec_free(s->inner);
+    agg_expr_free(s->lambda);
     free(s);
 }
 
@@ -419,6 +424,17 @@ static char *dup_or_null(const char *s)
 
 vrv_agg_spec *vrv_agg_spec_clone(const vrv_agg_spec *s)
 {
+    if (s->type == VRV_AGG_EXPRESSION) {
+        /* the compiled expressions are rebuilt from the spec's JSON */
+        json_t *j = vrv_agg_to_json(s);
+        vrv_agg_spec *c = NULL;
+        vrv_error err;
+        int rc = vrv_agg_parse(j, "aggregator", VRV_AGG_CTX_QUERY, &c, &err);
+        json_decref(j);
+        assert(rc == 0);
+        (void)rc;
+        return c;
+    }
     vrv_agg_spec *c = vrv_memdup(s, sizeof *s);
     c->name = dup_or_null(s->name);
     c->field_name = dup_or_null(s->field_name);
@@ -537,6 +553,7 @@ json_t *vrv_agg_to_json(const vrv_agg_spec *s)
         if (!s->should_finalize) json_object_set_new(o, "shouldFinalize", json_false());
         if (s->round) json_object_set_new(o, "round", json_true());
         break;
+    case VRV_AGG_EXPRESSION: agg_expr_to_json(s, o); break;
     case VRV_AGG_QUANTILES:
         json_object_set_new(o, "fieldName", json_string(s->field_name));
         json_object_set_new(o, "k", json_integer(s->k));
@@ -594,6 +611,7 @@ vrv_agg_coltype vrv_agg_intermediate_type(const vrv_agg_spec *s)
     case VRV_AGG_FLOAT_MAX:
     case VRV_AGG_FLOAT_ANY: return ct(VRV_C_FLOAT);
     case VRV_AGG_STRING_ANY: return ct(VRV_C_STRING);
+    case VRV_AGG_EXPRESSION: return agg_expr_intermediate_type(s);
     case VRV_AGG_LONG_FIRST:
     case VRV_AGG_LONG_LAST: return cx("serializablePairLongLong");
     case VRV_AGG_DOUBLE_FIRST:
@@ -644,6 +662,7 @@ vrv_agg_coltype vrv_agg_finalized_type(const vrv_agg_spec *s)
     case VRV_AGG_QUANTILES:
         if (!s->should_finalize) return vrv_agg_intermediate_type(s);
         return ct(VRV_C_LONG);
+    case VRV_AGG_EXPRESSION: return agg_expr_finalized_type(s);
     default: return vrv_agg_intermediate_type(s);
     }
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "agg/agg.h"
+#include "agg/agg_expr.h"
 #include "agg/bytes.h"
 #include "agg/hll.h"
 #include "agg/hllsk.h"
@@ -97,6 +98,7 @@ size_t vrv_agg_state_size(const vrv_agg_spec *s)
 {
     s = vrv_agg_unwrap(s);
     switch (s->type) {
+    case VRV_AGG_EXPRESSION: return agg_expr_state_size();
     case VRV_AGG_COUNT:
     case VRV_AGG_GROUPING: return sizeof(int64_t);
     case VRV_AGG_LONG_SUM:
@@ -140,6 +142,10 @@ size_t vrv_agg_layout(const vrv_agg_spec *const *specs, size_t n, size_t *offset
 void vrv_agg_init(const vrv_agg_spec *s, void *state)
 {
     s = vrv_agg_unwrap(s);
+    if (s->type == VRV_AGG_EXPRESSION) {
+        agg_expr_init(s, state);
+        return;
+    }
     memset(state, 0, vrv_agg_state_size(s));
     vrv_agg_kind k = vrv_agg_complex_kind(s);
     if (k >= VRV_AGG_K_PAIR_LONG && k <= VRV_AGG_K_PAIR_STRING) {
@@ -182,6 +188,10 @@ static bool is_sketch_kind(vrv_agg_kind k)
 void vrv_agg_destroy(const vrv_agg_spec *s, void *state)
 {
     s = vrv_agg_unwrap(s);
+    if (s->type == VRV_AGG_EXPRESSION) {
+        agg_expr_destroy(state);
+        return;
+    }
     vrv_agg_kind k = vrv_agg_complex_kind(s);
     if (is_sketch_kind(k)) {
         st_sketch *st = state;
@@ -202,6 +212,7 @@ void vrv_agg_destroy(const vrv_agg_spec *s, void *state)
 size_t vrv_agg_state_bytes(const vrv_agg_spec *s, const void *state)
 {
     s = vrv_agg_unwrap(s);
+    if (s->type == VRV_AGG_EXPRESSION) return agg_expr_state_bytes(state);
     size_t b = vrv_agg_state_size(s);
     vrv_agg_kind k = vrv_agg_complex_kind(s);
     if (is_sketch_kind(k)) return b + sketch_mem(k, ((const st_sketch *)state)->p);
@@ -566,6 +577,11 @@ int vrv_agg_add(const vrv_agg_spec *s, void *state, const vrv_value *v, vrv_ms t
     s = vrv_agg_unwrap(s);
     switch (s->type) {
     case VRV_AGG_COUNT: ++*(int64_t *)state; return 0;
+    case VRV_AGG_EXPRESSION: {
+        /* one value: a row of a single-field aggregator */
+        vrv_error err;
+        return agg_expr_fold(s, state, v ? v : &(vrv_value){0}, v ? 1 : 0, &err) ? VRV_EINVAL : 0;
+    }
     case VRV_AGG_LONG_SUM: {
         st_long *st = state;
         if ((r = read_long(v, &l)) <= 0) return r ? VRV_EINVAL : 0;
@@ -679,9 +695,22 @@ static int cmp_value_str(const void *a, const void *b)
     return vrv_str_cmp(sx, sy);
 }
 
+int vrv_agg_fold_row(const vrv_agg_spec *s, void *state, const vrv_value *vals, size_t n,
+                     vrv_ms t, vrv_error *err)
+{
+    s = vrv_agg_unwrap(s);
+    if (s->type == VRV_AGG_EXPRESSION) return agg_expr_fold(s, state, vals, n, err);
+    (void)vrv_agg_add_row(s, state, vals, n, t);
+    return 0;
+}
+
 int vrv_agg_add_row(const vrv_agg_spec *s, void *state, const vrv_value *vals, size_t n, vrv_ms t)
 {
     s = vrv_agg_unwrap(s);
+    if (s->type == VRV_AGG_EXPRESSION) {
+        vrv_error err;
+        return agg_expr_fold(s, state, vals, n, &err) ? VRV_EINVAL : 0;
+    }
     if (s->type != VRV_AGG_CARDINALITY) {
         vrv_value nul = vrv_null();
         return vrv_agg_add(s, state, n ? &vals[0] : &nul, t);
@@ -735,6 +764,7 @@ void vrv_agg_merge(const vrv_agg_spec *s, void *dst, const void *src)
 {
     s = vrv_agg_unwrap(s);
     switch (s->type) {
+    case VRV_AGG_EXPRESSION: agg_expr_merge(s, dst, src); return;
     case VRV_AGG_COUNT: *(int64_t *)dst += *(const int64_t *)src; return;
     case VRV_AGG_GROUPING: *(int64_t *)dst = *(const int64_t *)src; return;
     case VRV_AGG_LONG_SUM:
@@ -830,6 +860,7 @@ vrv_value vrv_agg_get(const vrv_agg_spec *s, const void *state)
 {
     s = vrv_agg_unwrap(s);
     switch (s->type) {
+    case VRV_AGG_EXPRESSION: return agg_expr_get(s, state);
     case VRV_AGG_COUNT:
     case VRV_AGG_GROUPING: return vrv_long(*(const int64_t *)state);
     case VRV_AGG_LONG_SUM:
@@ -905,6 +936,7 @@ vrv_value vrv_agg_finalize(const vrv_agg_spec *s, const void *state, vrv_arena *
 {
     s = vrv_agg_unwrap(s);
     switch (s->type) {
+    case VRV_AGG_EXPRESSION: return agg_expr_finalize(s, state, arena);
     case VRV_AGG_LONG_FIRST:
     case VRV_AGG_LONG_LAST:
     case VRV_AGG_DOUBLE_FIRST:
@@ -1060,6 +1092,10 @@ static void sketch_serialize(const vrv_agg_spec *s, vrv_agg_kind k, const void *
 void vrv_agg_serialize(const vrv_agg_spec *s, const void *state, vrv_buf *out)
 {
     s = vrv_agg_unwrap(s);
+    if (s->type == VRV_AGG_EXPRESSION) {
+        agg_expr_serialize(state, out);
+        return;
+    }
     vrv_agg_kind k = vrv_agg_complex_kind(s);
     if (is_sketch_kind(k)) {
         sketch_serialize(s, k, ((const st_sketch *)state)->p, out);
@@ -1185,6 +1221,7 @@ static int deser_numeric(const vrv_agg_spec *s, void *state, vrv_rd *r)
 int vrv_agg_deserialize(const vrv_agg_spec *s, void *state, const void *p, size_t n, vrv_error *err)
 {
     s = vrv_agg_unwrap(s);
+    if (s->type == VRV_AGG_EXPRESSION) return agg_expr_deserialize(s, state, p, n, err);
     vrv_agg_init(s, state);
     vrv_agg_kind k = vrv_agg_complex_kind(s);
     int rc = 0;

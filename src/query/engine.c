@@ -251,7 +251,7 @@ static int setup(gstate *g)
             rc = vrv_expr_bind(e, qreader_resolve, &g->vr, &ga->prog, g->err);
             vrv_expr_free(e);
             if (rc) return rc;
-        } else if (ga->inner->type == VRV_AGG_CARDINALITY) {
+        } else if (ga->inner->type == VRV_AGG_CARDINALITY || ga->inner->type == VRV_AGG_EXPRESSION) {
             ga->nfields = ga->inner->nfields;
             ga->fslots = vrv_calloc(ga->nfields ? ga->nfields : 1, sizeof *ga->fslots);
             for (size_t k = 0; k < ga->nfields; k++)
@@ -815,7 +815,9 @@ static int fold_generic(gstate *g, size_t b, const int64_t *times)
                 vrv_value vals[16];
                 size_t nf = ga->nfields < 16 ? ga->nfields : 16;
                 for (size_t f = 0; f < nf; f++) vals[f] = g->vr.vals[ga->fslots[f]];
-                vrv_agg_add_row(ga->inner, st + ga->off, vals, nf, t);
+                /* an expression aggregator's failure (a result past its
+                 * maxSizeBytes) fails the query, as Druid's does */
+                if ((rc = vrv_agg_fold_row(ga->inner, st + ga->off, vals, nf, t, g->err))) break;
                 continue;
             }
             vrv_value v = vrv_null();

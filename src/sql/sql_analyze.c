@@ -253,6 +253,12 @@ static const agg_def agg_defs[] = {
     {"DS_HLL", AGG_SK_HLL, 1, 3},
     {"DS_THETA", AGG_SK_THETA, 1, 2},
     {"DS_QUANTILES_SKETCH", AGG_SK_QUANTILES, 1, 2},
+    {"STRING_AGG", AGG_STRING_AGG, 2, 3},
+    {"LISTAGG", AGG_STRING_AGG, 1, 3},
+    {"ARRAY_AGG", AGG_ARRAY_AGG, 1, 2},
+    {"BIT_AND", AGG_BIT_AND, 1, 1},
+    {"BIT_OR", AGG_BIT_OR, 1, 1},
+    {"BIT_XOR", AGG_BIT_XOR, 1, 1},
 };
 
 static const agg_def *find_agg(const char *name)
@@ -1043,7 +1049,7 @@ static int ana_sketch_fn(an *A, const sql_ast *n, rex **a, size_t na, rex **out)
         bool literal = i < lead || i >= lead + nsk;
         if (!literal) {
             if (r->kind != RX_AGG && !(r->kind == RX_CALL && r->fn == FN_SKETCH))
-                return fail_plan(A->c, &r->pos,
+                return fail_plan(A->c, &n->args[i]->pos,
                                  "%s reads sketches built by an aggregation (DS_HLL, DS_THETA, DS_QUANTILES_SKETCH "
                                  "or a sketch function over them), not a column",
                                  d->name);
@@ -1059,7 +1065,7 @@ static int ana_sketch_fn(an *A, const sql_ast *n, rex **a, size_t na, rex **out)
                      : want == 'i' ? sql_type_is_integer(r->type)
                                    : sql_type_is_numeric(r->type));
         if (!good)
-            return fail_v(A, &r->pos, "Argument %zu of '%s' must be a literal %s", i + 1, d->name,
+            return fail_v(A, &n->args[i]->pos, "Argument %zu of '%s' must be a literal %s", i + 1, d->name,
                           want == 's' ? "string" : want == 'b' ? "boolean" : want == 'i' ? "integer" : "number");
     }
     sql_type t = T(d->ret, false);
@@ -1400,7 +1406,8 @@ static int register_agg(an *A, sql_agg *g, rex **out, const sql_pos *pos)
     sql_block *b = A->b;
     for (size_t i = 0; i < b->naggs; i++) {
         sql_agg *h = &b->aggs[i];
-        if (h->fn != g->fn || h->nargs != g->nargs || !rex_equal(h->filter, g->filter)) continue;
+        if (h->fn != g->fn || h->nargs != g->nargs || h->distinct != g->distinct || !rex_equal(h->filter, g->filter))
+            continue;
         if ((h->filter == NULL) != (g->filter == NULL)) continue;
         bool same = true;
         for (size_t k = 0; k < g->nargs && same; k++) same = rex_equal(h->args[k], g->args[k]);
@@ -1529,13 +1536,49 @@ static int ana_agg(an *A, const sql_ast *n, const agg_def *d, rex **out)
             bool str = d->fn == AGG_SK_HLL && i == 2;
             const rex *r = g.args[i];
             if (!rex_is_lit(r) || (str ? !sql_type_is_string(r->type) : !sql_type_is_integer(r->type)))
-                return fail_v(A, &r->pos, "Argument %zu of '%s' must be a literal %s", i + 1, d->name,
+                return fail_v(A, &n->args[i]->pos, "Argument %zu of '%s' must be a literal %s", i + 1, d->name,
                               str ? "string" : "integer");
         }
         g.type = T(ST_OTHER, true);
         g.type.complex = d->fn == AGG_SK_HLL ? "HLLSketch" : d->fn == AGG_SK_THETA ? "thetaSketch" : "quantilesDoublesSketch";
         break;
     }
+    case AGG_STRING_AGG:
+    case AGG_ARRAY_AGG: {
+        bool sa = d->fn == AGG_STRING_AGG;
+        if (at.id == ST_OTHER || at.id == ST_ARRAY)
+            return fail_plan(c, &n->pos, "Cannot use %s on %s inputs", d->name, at.id == ST_OTHER ? "complex" : "ARRAY");
+        for (size_t i = 1; i < g.nargs; i++) {
+            bool sep = sa && i == 1;
+            const rex *r = g.args[i];
+            if (!rex_is_lit(r) || rex_is_null_lit(r) || (sep ? !sql_type_is_string(r->type) : !sql_type_is_integer(r->type)))
+                return fail_v(A, &n->args[i]->pos, "Argument %zu of '%s' must be a literal %s", i + 1, d->name,
+                              sep ? "string" : "integer");
+            if (!sep && (r->lit.u.l < 10 || r->lit.u.l > INT32_MAX))
+                return fail_v(A, &n->args[i]->pos, "Argument %zu of '%s' must be a size between 10 and %d bytes", i + 1,
+                              d->name, INT32_MAX);
+        }
+        g.distinct = n->distinct;
+        if (sa) {
+            g.type = T(ST_VARCHAR, true);
+        } else {
+            g.type = T(ST_ARRAY, true);
+            g.type.elem = at.id == ST_INTEGER                      ? ST_BIGINT
+                          : at.id == ST_CHAR || at.id == ST_NULL   ? ST_VARCHAR
+                          : at.id == ST_DECIMAL || at.id == ST_REAL ? ST_DOUBLE
+                          : sql_type_is_time(at) || at.id == ST_BOOLEAN ? ST_BIGINT
+                                                                   : at.id;
+        }
+        break;
+    }
+    case AGG_BIT_AND:
+    case AGG_BIT_OR:
+    case AGG_BIT_XOR:
+        if (!sql_type_is_integer(at) && at.id != ST_NULL)
+            return fail_v(A, &n->pos, "Cannot apply '%s' to arguments of type '%s(<%s>)'. Supported form(s): '%s(<INTEGER>)'",
+                          d->name, d->name, msg_type(at), d->name);
+        g.type = T(ST_BIGINT, true);
+        break;
     case AGG_QUANTILE_DS:
         if (!(at.id == ST_OTHER && at.complex && !strcmp(at.complex, "quantilesDoublesSketch")))
             if ((rc = numeric_arg(&P, n, &g.args[0]))) return rc;
@@ -1561,7 +1604,8 @@ static int ana_agg(an *A, const sql_ast *n, const agg_def *d, rex **out)
         break;
     }
     if (n->distinct && d->fn != AGG_COUNT && d->fn != AGG_APPROX_DISTINCT && d->fn != AGG_DS_HLL &&
-        d->fn != AGG_DS_THETA && d->fn != AGG_MIN && d->fn != AGG_MAX)
+        d->fn != AGG_DS_THETA && d->fn != AGG_MIN && d->fn != AGG_MAX && d->fn != AGG_STRING_AGG &&
+        d->fn != AGG_ARRAY_AGG)
         return fail_plan(c, &n->pos, "%s(DISTINCT) is not supported", d->name);
     return register_agg(A, &g, out, &n->pos);
 }

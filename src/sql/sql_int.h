@@ -388,6 +388,11 @@ typedef enum sql_agg_fn {
     AGG_SK_HLL,         /* DS_HLL(x[, lgK[, tgtHllType]]): the sketch itself */
     AGG_SK_THETA,       /* DS_THETA(x[, size]) */
     AGG_SK_QUANTILES,   /* DS_QUANTILES_SKETCH(x[, k]) */
+    AGG_STRING_AGG,     /* STRING_AGG(x, sep[, maxBytes]), LISTAGG(x[, sep[, maxBytes]]) */
+    AGG_ARRAY_AGG,      /* ARRAY_AGG(x[, maxBytes]) */
+    AGG_BIT_AND,        /* BIT_AND(x) */
+    AGG_BIT_OR,
+    AGG_BIT_XOR,
 } sql_agg_fn;
 
 typedef struct sql_agg {
@@ -395,6 +400,7 @@ typedef struct sql_agg {
     rex **args;
     size_t nargs;
     rex *filter;     /* FILTER (WHERE ...), NULL when none */
+    bool distinct;   /* STRING_AGG / ARRAY_AGG (DISTINCT x) */
     sql_type type;
     sql_pos pos;
 } sql_agg;

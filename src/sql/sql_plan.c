@@ -738,6 +738,61 @@ static bool complex_col(nq *q, const rex *x, const char *name)
            !strcmp(x->type.complex, name);
 }
 
+/* A native string literal of s for an expression: quotes and backslashes
+ * escaped. */
+static const char *expr_string(nq *q, const char *s, size_t n)
+{
+    vrv_buf b = VRV_BUF_INIT;
+    vrv_buf_putc(&b, '\'');
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\'' || s[i] == '\\') vrv_buf_putc(&b, '\\');
+        vrv_buf_putc(&b, s[i]);
+    }
+    vrv_buf_putc(&b, '\'');
+    const char *out = vrv_arena_strndup(q->c->arena, b.data, b.len);
+    vrv_buf_free(&b);
+    return out;
+}
+
+/* The `expression` aggregator of STRING_AGG, ARRAY_AGG and BIT_AND/OR/XOR,
+ * as Druid's StringSqlAggregator, ArraySqlAggregator and
+ * BitwiseSqlAggregator build it over the input column col. */
+static json_t *lambda_json(nq *q, const sql_agg *g, const char *name, const char *col)
+{
+    sql_ctx *c = q->c;
+    const char *init, *fold, *combine, *finalize = NULL;
+    int64_t max_bytes = 1024;
+    bool null_inputs = false;
+    if (g->fn == AGG_STRING_AGG || g->fn == AGG_ARRAY_AGG) {
+        bool sa = g->fn == AGG_STRING_AGG;
+        if (sa) {
+            init = "[]";
+            const rex *sep = g->nargs > 1 ? g->args[1] : NULL;
+            finalize = vrv_arena_printf(c->arena, "if(array_length(o) == 0, null, array_to_string(o, %s))",
+                                        sep ? expr_string(q, sep->lit.u.s, sep->lit.len) : "','");
+            if (g->nargs > 2) max_bytes = g->args[2]->lit.u.l;
+        } else {
+            sql_type et = sql_type_make(g->type.elem, true);
+            init = vrv_arena_printf(c->arena, "ARRAY<%s>[]", native_type(q, et));
+            null_inputs = true;
+            if (g->nargs > 1) max_bytes = g->args[1]->lit.u.l;
+        }
+        fold = vrv_arena_printf(c->arena, g->distinct ? "array_set_add(\"__acc\", \"%s\")" : "array_append(\"__acc\", \"%s\")", col);
+        combine = vrv_arena_printf(c->arena, g->distinct ? "array_set_add_all(\"__acc\", \"%s\")" : "array_concat(\"__acc\", \"%s\")", name);
+    } else {
+        const char *fn = g->fn == AGG_BIT_AND ? "bitwiseAnd" : g->fn == AGG_BIT_OR ? "bitwiseOr" : "bitwiseXor";
+        init = "0";
+        fold = vrv_arena_printf(c->arena, "%s(\"__acc\", \"%s\")", fn, col);
+        combine = vrv_arena_printf(c->arena, "%s(\"__acc\", \"%s\")", fn, name);
+    }
+    return json_pack("{s:s, s:s, s:[s], s:s, s:s, s:s, s:b, s:b, s:b, s:s, s:s, s:n, s:o, s:I}", "type", "expression",
+                     "name", name, "fields", col, "accumulatorIdentifier", "__acc", "initialValue", init,
+                     "initialCombineValue", init, "isNullUnlessAggregated", 1, "shouldAggregateNullInputs",
+                     null_inputs, "shouldCombineAggregateNullInputs", 0, "fold", fold, "combine", combine, "compare",
+                     "finalize", finalize ? json_string(finalize) : json_null(), "maxSizeBytes",
+                     (json_int_t)max_bytes);
+}
+
 /* Appends the aggregators (and post-aggregators) computing g as `name`. */
 static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
 {
@@ -885,6 +940,21 @@ static int agg_json(nq *q, const sql_agg *g, const char *name, json_t *aggs)
         int64_t k = g->nargs > 1 ? g->args[1]->lit.u.l : 128;
         a = json_pack("{s:s, s:s, s:s, s:I, s:b}", "type", "quantilesDoublesSketch", "name", name, "fieldName", col,
                       "k", (json_int_t)k, "shouldFinalize", 0);
+        break;
+    }
+    case AGG_STRING_AGG:
+    case AGG_ARRAY_AGG:
+    case AGG_BIT_AND:
+    case AGG_BIT_OR:
+    case AGG_BIT_XOR: {
+        const char *col = agg_column(q, x, &rc);
+        if (rc) break;
+        a = lambda_json(q, g, name, col);
+        /* STRING_AGG and the bitwise ones skip nulls with a filter, as Druid plans them */
+        if (g->fn != AGG_ARRAY_AGG) {
+            json_t *nn = json_pack("{s:s, s:{s:s, s:s}}", "type", "not", "field", "type", "null", "column", col);
+            flt = and2(nn, flt);
+        }
         break;
     }
     case AGG_GROUPING: {

@@ -28,6 +28,8 @@ static const char *specs[] = {
     "{\"type\":\"floatSum\",\"name\":\"a\",\"fieldName\":\"x\"}",
     "{\"type\":\"stringAny\",\"name\":\"a\",\"fieldName\":\"x\"}",
     "{\"type\":\"longSum\",\"name\":\"a\",\"fieldName\":\"x\"}",
+    "{\"type\":\"expression\",\"name\":\"a\",\"fields\":[\"x\"],\"initialValue\":\"ARRAY<STRING>[]\","
+    "\"fold\":\"array_append(\\\"__acc\\\", \\\"x\\\")\",\"finalize\":\"array_to_string(o, ',')\"}",
 };
 
 static vrv_agg_spec *parsed[sizeof specs / sizeof specs[0]];
