@@ -5,12 +5,17 @@
 #   make fuzz         run each fuzz target for FUZZ_SECONDS (default 30)
 #   make tsan         build with ThreadSanitizer and run the concurrency tests
 #   make bench        run the benchmarks and rewrite docs/benchmarks.md
+#   make chaos-quick  the fault-injection suite: every scenario once (also part of make test)
+#   make chaos        the fault-injection soak: CHAOS_SEEDS seeds per scenario, at most
+#                     CHAOS_MINUTES minutes (docs/reliability.md)
 
 JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 30
+CHAOS_SEEDS ?= 20
+CHAOS_MINUTES ?= 10
 CMAKE ?= cmake
 
-.PHONY: all varve deps test tsan fuzz quickstart bench bench-quick format clean
+.PHONY: all varve deps test tsan fuzz quickstart bench bench-quick chaos chaos-quick format clean
 
 all: varve
 
@@ -47,6 +52,13 @@ fuzz: deps
 			tests/fuzz/corpus-$$n tests/fuzz/corpus/$$n >/dev/null 2>build-fuzz/$$n.log || \
 			{ tail -50 build-fuzz/$$n.log; exit 1; }; \
 	done; echo "fuzz: all targets clean"
+
+chaos-quick: varve
+	@VARVE_BIN=build/varve python3 tests/fault/chaos.py
+
+chaos: varve
+	@VARVE_BIN=build/varve python3 tests/fault/chaos.py --seed $${CHAOS_SEED:-1} \
+		--seeds $(CHAOS_SEEDS) --minutes $(CHAOS_MINUTES)
 
 quickstart: varve
 	@scripts/quickstart

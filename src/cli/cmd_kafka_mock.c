@@ -10,8 +10,21 @@
  * and, with --bootstrap-file, written to F (atomically, so a script can wait
  * for the file to be non-empty; it is removed on exit). The cluster keeps
  * only the newest 5 MiB of each partition.
+ *
+ * With --control, faults are injected while it runs through commands read
+ * from standard input, one per line, each answered on standard output with
+ * "ok" or "error: ..." (the fault-injection suite drives it this way):
+ *
+ *   broker-down ID | broker-up ID          ID -1: every broker
+ *   rtt ID MS                              delay every response (0 stops)
+ *   leader TOPIC PARTITION ID              move a partition's leadership
+ *   request-errors API N ERR               the next N requests of ApiKey API fail
+ *                                          with librdkafka error code ERR
+ *   clear-request-errors API
+ *   create-topic NAME PARTITIONS REPLICATION
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +43,7 @@ static void usage(FILE *out)
             "  --brokers N                 brokers in the cluster (default 3)\n"
             "  --topic NAME:PARTITIONS[:R] create a topic (repeatable); R = replication\n"
             "  --bootstrap-file F          also write the bootstrap address to F\n"
+            "  --control                   read fault-injection commands from standard input\n"
             "Runs until SIGTERM or SIGINT. Each partition keeps only its newest 5 MiB.\n");
 }
 
@@ -86,18 +100,88 @@ static int write_file_atomic(const char *path, const char *text)
     return 0;
 }
 
+/* One control command; answers on stdout. Integers are checked as the
+ * mock's API wants them (a wrong line is an error, never a fault). */
+static void control_line(vrv_kmock *m, char *line)
+{
+    char *argv[6];
+    int n = 0;
+    for (char *tok = strtok(line, " \t\r\n"); tok && n < 6; tok = strtok(NULL, " \t\r\n"))
+        argv[n++] = tok;
+    if (n == 0) return;
+    vrv_error err;
+    vrv_error_clear(&err);
+    int rc = 0, a = 0, b = 0, c = 0;
+    const char *cmd = argv[0];
+    if ((strcmp(cmd, "broker-down") == 0 || strcmp(cmd, "broker-up") == 0) && n == 2 &&
+        parse_int(argv[1], -1, VRV_KMOCK_MAX_BROKERS, &a)) {
+        rc = cmd[7] == 'd' ? vrv_kmock_broker_down(m, a, &err) : vrv_kmock_broker_up(m, a, &err);
+    } else if (strcmp(cmd, "rtt") == 0 && n == 3 && parse_int(argv[1], -1, VRV_KMOCK_MAX_BROKERS, &a) &&
+               parse_int(argv[2], 0, 600000, &b)) {
+        rc = vrv_kmock_broker_rtt(m, a, b, &err);
+    } else if (strcmp(cmd, "leader") == 0 && n == 4 && parse_int(argv[2], 0, 1000000, &a) &&
+               parse_int(argv[3], -1, VRV_KMOCK_MAX_BROKERS, &b)) {
+        rc = vrv_kmock_partition_leader(m, argv[1], a, b, &err);
+    } else if (strcmp(cmd, "request-errors") == 0 && n == 4 && parse_int(argv[1], 0, 100, &a) &&
+               parse_int(argv[2], 1, 10000, &b) && parse_int(argv[3], -1000, 1000, &c)) {
+        int *errs = malloc((size_t)b * sizeof *errs);
+        if (!errs) {
+            rc = vrv_error_set(&err, VRV_ENOMEM, "out of memory");
+        } else {
+            for (int i = 0; i < b; i++) errs[i] = c;
+            vrv_kmock_push_request_errors(m, (int16_t)a, (size_t)b, errs);
+            free(errs);
+        }
+    } else if (strcmp(cmd, "clear-request-errors") == 0 && n == 2 && parse_int(argv[1], 0, 100, &a)) {
+        vrv_kmock_clear_request_errors(m, (int16_t)a);
+    } else if (strcmp(cmd, "create-topic") == 0 && n == 4 && parse_int(argv[2], 1, 1000000, &a) &&
+               parse_int(argv[3], 0, VRV_KMOCK_MAX_BROKERS, &b)) {
+        rc = vrv_kmock_create_topic(m, argv[1], a, b, &err);
+    } else {
+        rc = vrv_error_set(&err, VRV_EINVAL, "bad command [%s] with %d arguments", cmd, n - 1);
+    }
+    if (rc < 0)
+        printf("error: %s\n", err.msg);
+    else
+        printf("ok\n");
+    fflush(stdout);
+}
+
+/* Held while a command runs; the cluster is destroyed only under it, so a
+ * command never reaches a destroyed cluster. */
+static pthread_mutex_t ctl_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool ctl_closed;
+
+/* Reads commands until standard input closes; the cluster keeps running. */
+static void *control_main(void *arg)
+{
+    vrv_kmock *m = arg;
+    char line[1024];
+    while (fgets(line, sizeof line, stdin)) {
+        pthread_mutex_lock(&ctl_mu);
+        if (!ctl_closed) control_line(m, line);
+        pthread_mutex_unlock(&ctl_mu);
+    }
+    return NULL;
+}
+
 int vrv_cmd_kafka_mock(int argc, char **argv)
 {
     int brokers = 3;
     const char *bs_file = NULL;
     VRV_VEC(topic_arg) topics = {0};
     int rc = 0;
+    bool control = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             vrv_vec_free(&topics);
             return 0;
+        }
+        if (strcmp(a, "--control") == 0) {
+            control = true;
+            continue;
         }
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) {
@@ -181,13 +265,20 @@ int vrv_cmd_kafka_mock(int argc, char **argv)
                 "keeps only 5 MiB)\n",
                 bs, t, bs, t);
     }
+    /* Detached: at a stop signal the process exits with the thread still
+     * blocked in fgets, which is harmless. */
+    pthread_t ctl;
+    if (control && pthread_create(&ctl, NULL, control_main, m) == 0) pthread_detach(ctl);
     int sig = 0;
     while (sigwait(&stop, &sig) != 0) {
     }
     fprintf(stderr, "varve kafka-mock: stopping (%s)\n", strsignal(sig));
 out:
     if (bs_file) unlink(bs_file);
+    pthread_mutex_lock(&ctl_mu);
+    ctl_closed = true;
     vrv_kmock_destroy(m);
+    pthread_mutex_unlock(&ctl_mu);
     vrv_vec_free(&topics);
     return rc;
 }

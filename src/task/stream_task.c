@@ -45,6 +45,7 @@
 #include <unistd.h>
 
 #include "base/buf.h"
+#include "base/fault.h"
 #include "base/fsutil.h"
 #include "base/granularity.h"
 #include "base/hash.h"
@@ -539,6 +540,8 @@ static int persist_all(stask *st, vrv_error *err)
     uint64_t *rows = vrv_calloc(n ? n : 1, sizeof *rows);
     int rc = 0;
     size_t written = 0;
+    if (n && vrv_fault_fires("persist-enospc"))
+        rc = vrv_error_set(err, VRV_EIO, "persisting to %s: No space left on device", st->persist_dir);
     for (size_t i = 0; i < n && rc == 0; i++) {
         sink *s = st->sinks.v[i];
         hyd[i] = s->hydrants;
@@ -1145,6 +1148,7 @@ static int publish_seq(stask *st, size_t i, vrv_error *err)
         return rc;
     }
     size_t nseg = json_array_size(segs);
+    if (nseg) vrv_fault_point("publish-pushed");
     bool skip = nseg == 0 && vrv_posmap_equal(&q->start, &q->end, false);
     if (!skip) {
         json_t *extra = NULL;
@@ -1212,7 +1216,13 @@ static int publish_seq(stask *st, size_t i, vrv_error *err)
         json_decref(segs);
         return rc;
     }
-    VRV_INFO(MOD, "published %zu segments for sequence [%s]", nseg, q->name);
+    {
+        vrv_buf b = VRV_BUF_INIT;
+        seq_string(&b, q);
+        VRV_INFO(MOD, "published %zu segments for sequence [%s]: %s", nseg, q->name, b.data);
+        vrv_buf_free(&b);
+    }
+    if (nseg) vrv_fault_point("publish-committed");
     for (size_t k = 0; k < nseg; k++) {
         json_t *s = json_array_get(segs, k);
         vrv_segid sid;
@@ -1375,6 +1385,7 @@ static int request_checkpoint(stask *st, const vrv_stask_seq *q, vrv_error *err)
     json_decref(a);
     bool ok = rc == 0 && json_is_true(res);
     json_decref(res);
+    if (ok) vrv_fault_point("checkpoint");
     if (!ok) {
         vrv_buf b = VRV_BUF_INIT;
         offsets_string(&b, &st->curr);
@@ -2303,6 +2314,7 @@ static void wait_handoff(stask *st, int64_t *waited)
     if (st->handoffs.n == 0) return;
     set_state(st, "SEGMENT_AVAILABILITY_WAIT");
     VRV_INFO(MOD, "waiting for the handoff of %zu segments", st->handoffs.n);
+    vrv_fault_point("handoff");
     for (;;) {
         handoff_poll(st);
         if (st->handoffs.n == 0) break;
