@@ -79,6 +79,8 @@ struct vrv_sup {
     pthread_t thread;
     bool threaded;
     bool stopped;             /* the shutdown notice was handled */
+    bool finishing;           /* handling the graceful shutdown notice: tasks it gives up
+                                 on are killed although the supervisor is stopping */
 
     /* -- loop state ------------------------------------------------------------ */
     vrv_supplier *supplier;   /* NULL until opened (retried at every run) */

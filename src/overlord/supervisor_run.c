@@ -88,7 +88,12 @@ static bool is_stopping(const vrv_sup *s)
 
 /* ---- tasks and groups -------------------------------------------------------------- */
 
-/* Druid's killTask: a stopping supervisor leaves its tasks alone. */
+/* Druid's killTask: a stopping supervisor leaves its tasks alone (the next
+ * one adopts them), except while it finishes its groups at a graceful stop:
+ * a replica dropped from its group there (it did not pause, or did not take
+ * its end offsets) must not outlive it, or the next supervisor would adopt it
+ * as a reading group with the same sequence names as the group that
+ * published without it, and its longer sequence would pass for published. */
 static void kill_task(vrv_sup *s, const char *id, const char *fmt, ...) VRV_PRINTF(3, 4);
 static void kill_task(vrv_sup *s, const char *id, const char *fmt, ...)
 {
@@ -97,7 +102,7 @@ static void kill_task(vrv_sup *s, const char *id, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    if (is_stopping(s)) {
+    if (is_stopping(s) && !s->finishing) {
         VRV_DEBUG("supervisor", "[%s] not shutting down task[%s] while stopping: %s", s->id, id,
                   reason);
         return;
@@ -1991,7 +1996,11 @@ static void handle(vrv_sup *s, vrv_sup_notice *n)
         break;
     case VRV_SUP_N_GRACEFUL_SHUTDOWN:
     case VRV_SUP_N_SHUTDOWN:
-        if (n->kind == VRV_SUP_N_GRACEFUL_SHUTDOWN) graceful_shutdown(s);
+        if (n->kind == VRV_SUP_N_GRACEFUL_SHUTDOWN) {
+            s->finishing = true;
+            graceful_shutdown(s);
+            s->finishing = false;
+        }
         vrv_supplier_close(s->supplier);
         s->supplier = NULL;
         s->stopped = true;
