@@ -43,6 +43,7 @@
 #include "base/vec.h"
 #include "input/fmt_util.h"
 #include "json/jutil.h"
+#include "json/utf8.h"
 #include "input/input.h"
 
 typedef enum charset {
@@ -130,30 +131,6 @@ static bool charset_lookup(const char *name, charset *out)
     return false;
 }
 
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
 /* Decodes bytes in charset cs to UTF-8 the way Java's `new String(bytes, cs)`
  * does: malformed input becomes U+FFFD. The result may borrow s. */
 static vrv_str decode_charset(const char *s, size_t n, charset cs, vrv_arena *a)
@@ -167,7 +144,7 @@ static vrv_str decode_charset(const char *s, size_t n, charset cs, vrv_arena *a)
         char *out = vrv_arena_alloc(a, n * 3 + 1);
         size_t o = 0;
         for (size_t i = 0; i < n; i++)
-            o += put_utf8(out + o, u[i] < 0x80 || cs == CS_LATIN1 ? u[i] : 0xFFFD);
+            o += (size_t)vrv_utf8_put(out + o, u[i] < 0x80 || cs == CS_LATIN1 ? u[i] : 0xFFFD);
         return vrv_str_make(out, o);
     }
     bool be = cs != CS_UTF16LE;
@@ -190,7 +167,7 @@ static vrv_str decode_charset(const char *s, size_t n, charset cs, vrv_arena *a)
                 uint32_t d = be ? (uint32_t)(u[i] << 8 | u[i + 1]) : (uint32_t)(u[i + 1] << 8 | u[i]);
                 if (d >= 0xDC00 && d <= 0xDFFF) {
                     i += 2;
-                    o += put_utf8(out + o, 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00));
+                    o += (size_t)vrv_utf8_put(out + o, 0x10000 + ((c - 0xD800) << 10) + (d - 0xDC00));
                     continue;
                 }
             }
@@ -198,9 +175,9 @@ static vrv_str decode_charset(const char *s, size_t n, charset cs, vrv_arena *a)
         } else if (c >= 0xDC00 && c <= 0xDFFF) {
             c = 0xFFFD;
         }
-        o += put_utf8(out + o, c);
+        o += (size_t)vrv_utf8_put(out + o, c);
     }
-    if (i < n) o += put_utf8(out + o, 0xFFFD);
+    if (i < n) o += (size_t)vrv_utf8_put(out + o, 0xFFFD);
     return vrv_str_make(out, o);
 }
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "json/utf8.h"
 #include "sql/sql_int.h"
 
 typedef struct lexer {
@@ -118,21 +119,8 @@ static int hexv(char c)
 
 static void put_utf8(vrv_buf *b, uint32_t cp)
 {
-    if (cp < 0x80) {
-        vrv_buf_putc(b, (char)cp);
-    } else if (cp < 0x800) {
-        vrv_buf_putc(b, (char)(0xC0 | (cp >> 6)));
-        vrv_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-        vrv_buf_putc(b, (char)(0xE0 | (cp >> 12)));
-        vrv_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        vrv_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    } else {
-        vrv_buf_putc(b, (char)(0xF0 | (cp >> 18)));
-        vrv_buf_putc(b, (char)(0x80 | ((cp >> 12) & 0x3F)));
-        vrv_buf_putc(b, (char)(0x80 | ((cp >> 6) & 0x3F)));
-        vrv_buf_putc(b, (char)(0x80 | (cp & 0x3F)));
-    }
+    char enc[4];
+    vrv_buf_append(b, enc, (size_t)vrv_utf8_put(enc, cp));
 }
 
 /* U&'...': \XXXX and \+XXXXXX code points, \\ a backslash. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "json/utf8.h"
 #include "stream/kinesis.h"
 
 #define SKIP_MAX_DEPTH 512 /* nesting of a skipped value (ChildShards and the like) */
@@ -61,30 +62,6 @@ static int hex4(const char *s, uint32_t *out)
     }
     *out = v;
     return 0;
-}
-
-static size_t put_utf8(char *o, uint32_t cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
 }
 
 /* A string at p (after ws): unescaped in place; *s, *n get its bytes. A lone
@@ -139,7 +116,7 @@ static int string(parser *ps, char **s, size_t *n)
             } else if (cp >= 0xD800 && cp <= 0xDFFF) {
                 cp = 0xFFFD;
             }
-            out += put_utf8(out, cp);
+            out += vrv_utf8_put(out, cp);
             break;
         }
         default: ps->p = in - 1; return fail(ps, "a bad escape");
