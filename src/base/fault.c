@@ -1,6 +1,7 @@
 /*
  * fault.c — the fault points of fault.h: an armed point is a file in
- * $VARVE_FAULT_DIR, claimed by whoever unlinks it first.
+ * $VARVE_FAULT_DIR, claimed by whoever unlinks it first; a setting is a
+ * file there that stays.
  */
 #include "base/fault.h"
 
@@ -21,6 +22,15 @@ bool vrv_fault_fires(const char *name)
     if (unlink(path) != 0) return false;
     VRV_WARN("fault", "fault point [%s] fired", name);
     return true;
+}
+
+bool vrv_fault_setting(const char *name)
+{
+    const char *dir = getenv("VARVE_FAULT_DIR");
+    if (!dir || !*dir) return false;
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path) return false;
+    return access(path, F_OK) == 0;
 }
 
 void vrv_fault_point(const char *name)

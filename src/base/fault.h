@@ -5,9 +5,12 @@
  *
  * A point NAME is armed by creating the file $VARVE_FAULT_DIR/NAME; the first
  * process to reach the point and remove that file fires it, so an armed point
- * fires exactly once however many tasks pass it. Servers hand their
- * environment to the task processes they start, so one directory arms a
- * whole server. Not meant for production use.
+ * fires exactly once however many tasks pass it. A setting NAME (see
+ * vrv_fault_setting) is on while the file $VARVE_FAULT_DIR/NAME exists: it
+ * changes what the product does for the suite's sake, for every process that
+ * asks, and is never consumed. Servers hand their environment to the task
+ * processes they start, so one directory arms a whole server. Not meant for
+ * production use.
  */
 #ifndef VRV_FAULT_H
 #define VRV_FAULT_H
@@ -22,5 +25,12 @@ void vrv_fault_point(const char *name);
  * name says (for example "persist-enospc": a persist as if the disk were
  * full). */
 bool vrv_fault_fires(const char *name);
+
+/* True while setting name is on ($VARVE_FAULT_DIR/name exists). Settings:
+ *   keep-replica-copies  a streaming task whose segments a replica published
+ *                        first keeps its own pushed copies in deep storage
+ *                        (by default it removes them), so that the suite can
+ *                        compare the replicas' rows for each segment id. */
+bool vrv_fault_setting(const char *name);
 
 #endif

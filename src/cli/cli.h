@@ -25,5 +25,6 @@ int vrv_cmd_query(int argc, char **argv);
 int vrv_cmd_task_client(int argc, char **argv);
 bool vrv_cli_task_is_client(int argc, char **argv);
 int vrv_cmd_sql(int argc, char **argv);
+int vrv_cmd_dump_segment(int argc, char **argv);
 
 #endif

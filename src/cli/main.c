@@ -18,6 +18,8 @@ typedef struct verb {
 } verb;
 
 static const verb verbs[] = {
+    {"dump-segment", vrv_cmd_dump_segment,
+     "print a segment file's rows (JSON lines) or its metadata, as Druid's DumpSegment does"},
     {"gen", vrv_cmd_gen, "write a synthetic event stream (JSON lines)"},
     {"kafka-mock", vrv_cmd_kafka_mock, "run an in-process Kafka cluster until stopped"},
     {"produce", vrv_cmd_produce, "send lines to a Kafka topic, one record each"},

@@ -1178,8 +1178,10 @@ static int publish_seq(stask *st, size_t i, vrv_error *err)
                          "been published by another task",
                          q->name, nseg);
                 /* Our copies in deep storage are garbage unless they are the
-                 * published files (our own earlier attempt, before a restart). */
-                for (size_t k = 0; k < nseg; k++) {
+                 * published files (our own earlier attempt, before a restart).
+                 * The fault-injection suite keeps them to compare replicas. */
+                bool keep = vrv_fault_setting("keep-replica-copies");
+                for (size_t k = 0; k < nseg && !keep; k++) {
                     const json_t *mine = json_array_get(segs, k);
                     const json_t *ls = json_object_get(mine, "loadSpec");
                     const char *id = json_string_value(json_object_get(mine, "identifier"));

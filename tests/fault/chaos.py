@@ -17,6 +17,12 @@ task and supervisor APIs and the metadata store:
   - once suspended (every task published and handed off): per partition the
     committed offset = the highest offset in published segments + 1 = the end
     of the partition;
+  - after every commit the run saw (the metadata store is polled while it
+    goes on): per partition, the published segments hold exactly the
+    ingested records below the committed offset, none at or above it;
+  - every copy of a published segment in deep storage (replicas keep theirs:
+    the keep-replica-copies setting of src/base/fault.h) has the same rows,
+    read with `varve dump-segment`;
   - each successful task's rows close: processed + processedWithError +
     unparseable + thrownAway = the records between its start and end offsets;
   - where a scenario may lose data (retention with a reset), the loss is
@@ -65,6 +71,85 @@ API_METADATA = 3
 
 class Failure(Exception):
     pass
+
+
+def dump_segments(files):
+    """The rows of segment files as varve's own reader gives them
+    (`varve dump-segment --dump scan`, one line a file): {file: [row]}."""
+    out = {}
+    for k in range(0, len(files), 200):
+        chunk = files[k:k + 200]
+        r = subprocess.run([VARVE, "dump-segment", "--dump", "scan"] + chunk,
+                           capture_output=True, text=True, timeout=300)
+        lines = r.stdout.splitlines()
+        if r.returncode != 0 or len(lines) != len(chunk):
+            raise Failure(f"dump-segment: exit {r.returncode}, {len(lines)} results for {len(chunk)} "
+                          f"files: {r.stderr.strip()[-500:]}")
+        for f, line in zip(chunk, lines):
+            out[f] = json.loads(line)["events"]
+    return out
+
+
+class CommitWatch:
+    """Polls the metadata store while a run goes on. Each change of the
+    committed offsets is recorded together with the segments published at the
+    same moment (one read transaction: they change in one transaction), to be
+    checked against the final data once the run is over."""
+
+    def __init__(self, path, ds):
+        self.path = path
+        self.ds = ds
+        self.states = []     # ({partition: committed offset}, frozenset of segment ids)
+        self.files = {}      # segment id -> its published file
+        self.last_sha = None
+        self.db = None
+        self.mu = threading.Lock()
+        self.done = threading.Event()
+        self.t = threading.Thread(target=self.loop, daemon=True)
+        self.t.start()
+
+    def poll(self):
+        with self.mu:
+            if self.db is None:
+                if not os.path.exists(self.path):
+                    return
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=2,
+                                          isolation_level=None, check_same_thread=False)
+            db = self.db
+            db.execute("BEGIN")
+            try:
+                row = db.execute("SELECT commit_metadata_payload, commit_metadata_sha1 FROM druid_dataSource "
+                                 "WHERE dataSource = ?", (self.ds,)).fetchone()
+                sha = row[1] if row else None
+                if sha == self.last_sha:
+                    return
+                segs = db.execute("SELECT id, payload FROM druid_segments WHERE dataSource = ? AND used = 1",
+                                  (self.ds,)).fetchall()
+            finally:
+                db.execute("COMMIT")
+            self.last_sha = sha
+            if row is None:
+                return
+            for sid, payload in segs:
+                if sid not in self.files:
+                    self.files[sid] = json.loads(payload)["loadSpec"]["path"]
+            parts = json.loads(row[0])["partitions"]
+            offsets = {int(p): o for p, o in parts.get("partitionOffsetMap",
+                                                       parts.get("partitionSequenceNumberMap", {})).items()}
+            self.states.append((offsets, frozenset(sid for sid, _ in segs)))
+
+    def loop(self):
+        while not self.done.wait(0.1):
+            try:
+                self.poll()
+            except (sqlite3.Error, OSError, ValueError, KeyError):
+                pass  # the store is locked or being created: the next poll sees the change
+
+    def stop(self):
+        self.done.set()
+        self.t.join()
+        if self.db:
+            self.db.close()
 
 
 def log(msg):
@@ -209,9 +294,15 @@ class Run:
         self.auto_reset = False
         self.mock = Mock(self.dir)
         self.server = Server(self.dir)
+        # Replicas keep their copies of segments another replica published.
+        open(os.path.join(self.server.faults, "keep-replica-copies"), "w").close()
         self.server.start()
+        self.watch = CommitWatch(os.path.join(self.server.data, "metadata.db"), self.ds)
+        self.commits = 0          # commits checked
+        self.copies = 0           # extra copies of published segments compared
 
     def close(self, ok):
+        self.watch.stop()
         self.server.stop() if ok else self.server.kill9()
         self.mock.stop()
         if ok and not KEEP:
@@ -406,6 +497,57 @@ class Run:
             raise Failure(f"committed offsets sum to {sum(stored.values())}, {n_total} records produced")
         self.check_lost(per, stored)
         self.check_accounting(stored)
+        self.check_segments()
+
+    def check_segments(self):
+        """Every commit the watch saw against the final data, and every copy
+        of a published segment in deep storage against the published one."""
+        self.watch.poll()
+        with self.watch.mu:
+            states = list(self.watch.states)
+            files = dict(self.watch.files)
+        final = states[-1][1] if states else frozenset()
+        copies = {}   # published file -> the other copies of its segment id
+        for sid in final:
+            pub = files[sid]
+            iddir = os.path.dirname(os.path.dirname(pub))
+            others = [os.path.join(iddir, t, "index.vseg") for t in sorted(os.listdir(iddir))]
+            copies[pub] = [f for f in others if f != pub and os.path.exists(f)]
+        wanted = sorted(set(files.values()) | {f for fs in copies.values() for f in fs})
+        rows = dump_segments(wanted)
+        # The final data, per partition: (offset, id) of every ingested row.
+        per = {}
+        for sid in final:
+            for ev in rows[files[sid]]:
+                per.setdefault(int(ev["kafka.partition"]), []).append((ev["off"], int(ev["id"])))
+        for offsets, ids in states:
+            got = {}   # partition -> [rows, sum(id), highest offset] published at that commit
+            for sid in ids:
+                for ev in rows[files[sid]]:
+                    g = got.setdefault(int(ev["kafka.partition"]), [0, 0, -1])
+                    g[0] += 1
+                    g[1] += int(ev["id"])
+                    g[2] = max(g[2], ev["off"])
+            for p, c in offsets.items():
+                n, idsum, top = got.get(p, [0, 0, -1])
+                below = [i for o, i in per.get(p, []) if o < c]
+                if top >= c or n != len(below) or idsum != sum(below):
+                    raise Failure(f"at a commit (committed offsets {offsets}, {len(ids)} segments): "
+                                  f"partition {p}: committed offset {c}, highest offset in published "
+                                  f"segments {top}; {n} rows published (sum(id) {idsum}), "
+                                  f"{len(below)} ingested below the committed offset (sum(id) {sum(below)})")
+            self.commits += 1
+        # Replicas: the same rows in every copy of a segment id.
+        key = lambda ev: json.dumps(ev, sort_keys=True)
+        for pub, others in copies.items():
+            mine = sorted(map(key, rows[pub]))
+            for f in others:
+                theirs = sorted(map(key, rows[f]))
+                self.copies += 1
+                if theirs != mine:
+                    diff = sorted(set(mine) ^ set(theirs))[:2]
+                    raise Failure(f"segment copies differ: {pub} has {len(mine)} rows, {f} {len(theirs)}; "
+                                  f"e.g. {diff}")
 
     def steady(self, n_total):
         def check():
@@ -739,7 +881,9 @@ def run_one(name, seed):
         produce_some(r, 4 * PARTS)   # every partition ends on a good record after the faults
         r.heal_and_check(expect + 4 * PARTS if expect is not None else None)
         ok = True
-        return True, r.faults, len(r.good), time.time() - t0, f"({r.accounted} tasks' rows accounted)"
+        return True, r.faults, len(r.good), time.time() - t0, (
+            f"({r.commits} commits checked, {r.copies} replica copies compared, "
+            f"{r.accounted} tasks' rows accounted)")
     except Failure as e:
         return False, r.faults if r else 0, len(r.good) if r else 0, time.time() - t0, str(e)
     finally:
