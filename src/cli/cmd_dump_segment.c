@@ -88,8 +88,8 @@ static int dump_rows(vrv_segment *seg, const char *path, const char *const *cols
     const json_t *meta = vrv_segment_meta(seg);
     const char *ds = json_string_value(json_object_get(meta, "dataSource"));
     if (!ds) ds = "segment";
-    json_t *q = json_pack("{s:s, s:s, s:s}", "queryType", "scan", "dataSource", ds, "resultFormat",
-                          "list");
+    json_t *q =
+        json_pack("{s:s, s:s, s:s}", "queryType", "scan", "dataSource", ds, "resultFormat", "list");
     /* Every row: the interval from the first to just past the last row. */
     char a[VRV_TIME_STR_MAX], b[VRV_TIME_STR_MAX];
     vrv_time_format(vrv_segment_min_time(seg), a);
@@ -146,8 +146,8 @@ int vrv_cmd_dump_segment(int argc, char **argv)
                 metadata = strcmp(v, "metadata") == 0;
                 whole = strcmp(v, "scan") == 0;
             } else {
-                fprintf(stderr, "varve dump-segment: --dump must be rows, scan or metadata, not '%s'\n",
-                        v);
+                fprintf(stderr,
+                        "varve dump-segment: --dump must be rows, scan or metadata, not '%s'\n", v);
                 status = 2;
                 goto done;
             }

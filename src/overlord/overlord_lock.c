@@ -6,7 +6,9 @@
  * task actions by name and shape (TimeChunkLockTryAcquireAction,
  * SegmentAllocateAction, SegmentTransactionalInsertAction, ...) plus
  * `varveTaskLocation`, through which a task process announces the port of its
- * own HTTP server. The publish check is Druid's: every segment must lie
+ * own HTTP server, and `varveRetrieveDataSourceMetadata`, through which a
+ * streaming task whose segments another task published reads the stored
+ * positions, to check that they cover its own end positions. The publish check is Druid's: every segment must lie
  * inside a lock of the task's group whose version is at least the segment's.
  */
 #include <stdlib.h>
@@ -585,6 +587,34 @@ static int act_publish(vrv_overlord *o, otask *t, const json_t *a, json_t **res,
     return rc;
 }
 
+/* The stored commit metadata of a supervisor (the action's supervisorId, else
+ * the task's, else its data source), as stored; JSON null when there is none. */
+static int act_retrieve_metadata(vrv_overlord *o, otask *t, const json_t *a, json_t **res,
+                                 vrv_error *err)
+{
+    const json_t *sj = json_object_get(a, "supervisorId");
+    if (sj && !json_is_null(sj) && !json_is_string(sj))
+        return vrv_error_set(err, VRV_EINVAL, "action.supervisorId: must be a string");
+    const char *sup = json_string_value(sj);
+    if (!sup) sup = json_string_value(json_object_get(t->payload, "supervisorId"));
+    if (!sup) sup = t->datasource;
+    char *text = NULL;
+    int rc = vrv_meta_commit_metadata_get(o->meta, sup, &text, NULL, err);
+    if (rc == VRV_ENOTFOUND) {
+        vrv_error_clear(err);
+        *res = json_null();
+        return 0;
+    }
+    if (rc < 0) return rc;
+    json_error_t je;
+    *res = json_loads(text, 0, &je);
+    free(text);
+    if (!*res)
+        return vrv_error_set(err, VRV_ECORRUPT, "the stored metadata of [%s] is not JSON: %s", sup,
+                             je.text);
+    return 0;
+}
+
 int vrv_overlord_action(vrv_overlord *o, const json_t *holder, json_t **result, vrv_error *err)
 {
     *result = NULL;
@@ -625,6 +655,8 @@ int vrv_overlord_action(vrv_overlord *o, const json_t *holder, json_t **result, 
     } else if (strcmp(type, "segmentTransactionalInsert") == 0) {
         rc = act_publish(o, t, action, result, err);
         if (rc == 0) ds_to_notify = vrv_strdup(t->datasource);
+    } else if (strcmp(type, "varveRetrieveDataSourceMetadata") == 0) {
+        rc = act_retrieve_metadata(o, t, action, result, err);
     } else if (strcmp(type, "varveTaskLocation") == 0) {
         const char *host = json_string_value(json_object_get(action, "host"));
         json_t *port = json_object_get(action, "port");

@@ -311,6 +311,38 @@ bool vrv_stask_seq_can_handle(const vrv_stask_seq *q, const vrv_part *part, cons
     return vrv_pos_more_to_read(pos, e);
 }
 
+int vrv_stask_offsets_cover(const vrv_posmap *stored, const vrv_posmap *end, vrv_error *err)
+{
+    if (end->n == 0) return 0;
+    if (!stored)
+        return vrv_error_set(err, VRV_ECONFLICT,
+                             "no stream positions are stored; the end of partition[%s] is not "
+                             "committed",
+                             end->v[0].part.id);
+    if (stored->stream_type != end->stream_type || strcmp(stored->stream, end->stream) != 0)
+        return vrv_error_set(err, VRV_ECONFLICT,
+                             "the stored positions are of stream[%s], the sequence's of stream[%s]",
+                             stored->stream, end->stream);
+    for (size_t i = 0; i < end->n; i++) {
+        const vrv_pos *e = &end->v[i].pos;
+        const vrv_pos *s = vrv_posmap_get(stored, &end->v[i].part);
+        char et[VRV_POS_TEXT_MAX + 1], stt[VRV_POS_TEXT_MAX + 1];
+        vrv_pos_format(e, et, sizeof et);
+        if (!s)
+            return vrv_error_set(err, VRV_ECONFLICT,
+                                 "partition[%s] has no stored position; the sequence ends at [%s]",
+                                 end->v[i].part.id, et);
+        if (vrv_pos_cmp(s, e) < 0) {
+            vrv_pos_format(s, stt, sizeof stt);
+            return vrv_error_set(err, VRV_ECONFLICT,
+                                 "partition[%s]: the stored position [%s] is before the sequence's "
+                                 "end [%s]",
+                                 end->v[i].part.id, stt, et);
+        }
+    }
+    return 0;
+}
+
 /* ---- the persist commit ------------------------------------------------------------ */
 
 void vrv_stask_commit_init(vrv_stask_commit *c, vrv_stream_type t, const char *stream)
@@ -329,6 +361,7 @@ void vrv_stask_commit_free(vrv_stask_commit *c)
     }
     free(c->sinks);
     vrv_posmap_free(&c->next);
+    json_decref(c->records);
     memset(c, 0, sizeof *c);
 }
 
@@ -360,8 +393,60 @@ json_t *vrv_stask_commit_json(const vrv_stask_commit *c)
                                                r->segment, "hydrants", r->hydrants, "rows",
                                                (json_int_t)r->rows));
     }
-    return json_pack("{s:{s:o}, s:o}", "metadata", "nextPartitions", next ? next : json_null(),
-                     "sinks", sinks);
+    json_t *j = json_pack("{s:{s:o}, s:o}", "metadata", "nextPartitions", next ? next : json_null(),
+                          "sinks", sinks);
+    if (c->has_counts) {
+        const vrv_row_stats *st = &c->stats;
+        json_object_set_new(
+            j, "counters",
+            json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}, s:O}", "rowStats", "processed",
+                      (json_int_t)st->processed, "processedBytes", (json_int_t)st->processed_bytes,
+                      "processedWithError", (json_int_t)st->processed_with_error, "unparseable",
+                      (json_int_t)st->unparseable, "thrownAwayNull", (json_int_t)st->thrown_null,
+                      "thrownAwayFiltered", (json_int_t)st->thrown_filtered,
+                      "thrownAwayBeforeMin", (json_int_t)st->thrown_before_min,
+                      "thrownAwayAfterMax", (json_int_t)st->thrown_after_max, "recordsProcessed",
+                      c->records ? c->records : json_object()));
+    }
+    return j;
+}
+
+/* The counters of a commit; absent in a commit written before they were kept. */
+static int counters_from_json(const json_t *j, vrv_stask_commit *out, vrv_error *err)
+{
+    if (!j) return 0;
+    const json_t *rs = json_object_get(j, "rowStats");
+    const json_t *rec = json_object_get(j, "recordsProcessed");
+    static const char *const names[] = {"processed", "processedBytes", "processedWithError",
+                                        "unparseable", "thrownAwayNull", "thrownAwayFiltered",
+                                        "thrownAwayBeforeMin", "thrownAwayAfterMax"};
+    uint64_t *fields[] = {&out->stats.processed, &out->stats.processed_bytes,
+                          &out->stats.processed_with_error, &out->stats.unparseable,
+                          &out->stats.thrown_null, &out->stats.thrown_filtered,
+                          &out->stats.thrown_before_min, &out->stats.thrown_after_max};
+    if (!json_is_object(rs) || !json_is_object(rec))
+        return vrv_error_set(err, VRV_EINVAL,
+                             "commit.counters: must hold the objects rowStats and recordsProcessed");
+    for (size_t i = 0; i < VRV_ARRAY_LEN(names); i++) {
+        const json_t *v = json_object_get(rs, names[i]);
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return vrv_error_set(err, VRV_EINVAL,
+                                 "commit.counters.rowStats.%s: must be a count (>= 0)", names[i]);
+        *fields[i] = (uint64_t)json_integer_value(v);
+    }
+    const char *k;
+    const json_t *v;
+    json_object_foreach((json_t *)rec, k, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) < 0)
+            return vrv_error_set(err, VRV_EINVAL,
+                                 "commit.counters.recordsProcessed.%s: must be a count (>= 0)", k);
+    }
+    out->stats.thrown_away = out->stats.thrown_null + out->stats.thrown_filtered +
+                             out->stats.thrown_before_min + out->stats.thrown_after_max;
+    out->records = json_incref((json_t *)rec);
+    out->has_counts = true;
+    return 0;
 }
 
 int vrv_stask_commit_from_json(const json_t *j, vrv_stream_type t, vrv_stask_commit *out,
@@ -393,7 +478,9 @@ int vrv_stask_commit_from_json(const json_t *j, vrv_stream_type t, vrv_stask_com
         vrv_stask_commit_add(out, id, seq, seg, (int)json_integer_value(h),
                              (uint64_t)json_integer_value(rows));
     }
-    return 0;
+    if ((rc = counters_from_json(json_object_get(j, "counters"), out, err)) < 0)
+        vrv_stask_commit_free(out);
+    return rc;
 }
 
 int vrv_stask_commit_save(const vrv_stask_commit *c, const char *persist_dir, vrv_error *err)

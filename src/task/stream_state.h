@@ -30,6 +30,7 @@
 
 #include "base/error.h"
 #include "base/vrv.h"
+#include "ingest/pipeline.h"
 #include "stream/position.h"
 
 #define VRV_STASK_PERSIST_DIR  "persist"
@@ -92,6 +93,15 @@ bool vrv_stask_seq_open(const vrv_stask_seq *q, const vrv_posmap *curr);
 bool vrv_stask_seq_can_handle(const vrv_stask_seq *q, const vrv_part *part, const vrv_pos *pos,
                               const vrv_posmap *curr);
 
+/* Do the stored positions of a supervisor cover a sequence's end: for every
+ * partition of end, a stored position of the same stream at or past it?
+ * A task whose publish was refused because its segment ids are published
+ * already counts that as its own success only then: another task's segments
+ * with the same ids but a shorter range would otherwise pass for its own.
+ * stored may be NULL (nothing stored). 0, or VRV_ECONFLICT with err naming
+ * the first partition not covered and both positions. */
+int vrv_stask_offsets_cover(const vrv_posmap *stored, const vrv_posmap *end, vrv_error *err);
+
 /* ---- the persist commit --------------------------------------------------------- */
 
 /* One open segment and its committed spills. */
@@ -106,6 +116,12 @@ typedef struct vrv_stask_sink_rec {
 typedef struct vrv_stask_commit {
     vrv_posmap next;     /* nextPartitions: every row before these positions is in a
                             committed spill (or in a published segment) */
+    bool has_counts;     /* stats and records hold the counters (a commit written
+                            before they were kept has none) */
+    vrv_row_stats stats; /* the task's row counters over every record before next,
+                            so that a restored task's report counts them too */
+    json_t *records;     /* recordsProcessed at next, {"<partition id>": rows};
+                            reference owned, NULL when none */
     vrv_stask_sink_rec *sinks;
     size_t n, cap;
 } vrv_stask_commit;
@@ -117,7 +133,8 @@ void vrv_stask_commit_add(vrv_stask_commit *c, const char *id, const char *seque
                           const json_t *segment, int hydrants, uint64_t rows);
 
 /* {"metadata":{"nextPartitions":<end form>},"sinks":[{"identifier","sequenceName",
- * "segment","hydrants","rows"}]}. New reference. */
+ * "segment","hydrants","rows"}],"counters":{"rowStats":{...},"recordsProcessed":{...}}}
+ * ("counters" only with has_counts). New reference. */
 json_t *vrv_stask_commit_json(const vrv_stask_commit *c);
 int vrv_stask_commit_from_json(const json_t *j, vrv_stream_type t, vrv_stask_commit *out,
                                vrv_error *err);

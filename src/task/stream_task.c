@@ -168,7 +168,11 @@ typedef struct stask {
     vrv_ms last_handoff_poll;
     vrv_ms last_persist_ms;
     struct bg_persist *bg; /* the persist being written in the background, or NULL */
+    bool persist_failed;   /* a persist failed: its rows are in no spill, so no commit may
+                              follow (Druid's appenderator keeps its persistError) */
     uint64_t *part_rows;   /* rows added per partition of pl.start (recordsProcessed) */
+    vrv_row_stats stats_base; /* row counters restored from the commit: the records read
+                              before the restart, which this process's pipeline did not see */
     uint64_t errors_seen;  /* unparseable + processedWithError when events was built */
     bool prev_taken;       /* Kinesis: the last whole record read went to a sequence, so
                               its further KPL user records (VRV_REC_SUBRECORD) go there too */
@@ -461,11 +465,41 @@ static vrv_index *row_sink(void *ctx, vrv_ms t, vrv_error *err)
 
 /* ---- persist --------------------------------------------------------------------------- */
 
+/* The task's row counters: those restored plus this process's. */
+static void stats_now(const stask *st, vrv_row_stats *out)
+{
+    const vrv_row_stats *p = vrv_pipeline_stats(st->pipe);
+    const vrv_row_stats *b = &st->stats_base;
+    out->processed = b->processed + p->processed;
+    out->processed_bytes = b->processed_bytes + p->processed_bytes;
+    out->processed_with_error = b->processed_with_error + p->processed_with_error;
+    out->unparseable = b->unparseable + p->unparseable;
+    out->thrown_away = b->thrown_away + p->thrown_away;
+    out->thrown_null = b->thrown_null + p->thrown_null;
+    out->thrown_filtered = b->thrown_filtered + p->thrown_filtered;
+    out->thrown_before_min = b->thrown_before_min + p->thrown_before_min;
+    out->thrown_after_max = b->thrown_after_max + p->thrown_after_max;
+}
+
+/* recordsProcessed as the commit keeps it: {"<partition id>": rows}. */
+static json_t *part_rows_json(const stask *st)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; i < st->pl.start.n; i++)
+        json_object_set_new(o, st->pl.start.v[i].part.id, json_integer((json_int_t)st->part_rows[i]));
+    return o;
+}
+
 static void commit_of(stask *st, vrv_stask_commit *c, const int *hydrants, const uint64_t *rows)
 {
     vrv_stask_commit_init(c, st->type, st->stream);
     vrv_posmap_free(&c->next);
     vrv_posmap_copy(&c->next, &st->curr);
+    /* The counters go with the positions: a restart that reads again from
+     * next counts from them, so no record is counted twice or missed. */
+    c->has_counts = true;
+    stats_now(st, &c->stats);
+    c->records = part_rows_json(st);
     for (size_t i = 0; i < st->sinks.n; i++) {
         const sink *s = st->sinks.v[i];
         if (s->published) continue; /* its sequence is done: nothing to restore */
@@ -535,6 +569,10 @@ static int persist_wait(stask *st, vrv_error *err);
 static int persist_all(stask *st, vrv_error *err)
 {
     if (persist_wait(st, err) < 0) return -1;
+    if (st->persist_failed)
+        return vrv_error_set(err, VRV_EIO,
+                             "persist: an earlier persist failed; nothing after the last "
+                             "committed persist is kept");
     size_t n = st->sinks.n;
     int *hyd = vrv_calloc(n ? n : 1, sizeof *hyd);
     uint64_t *rows = vrv_calloc(n ? n : 1, sizeof *rows);
@@ -602,6 +640,7 @@ static int persist_all(stask *st, vrv_error *err)
         if (written) VRV_DEBUG(MOD, "persisted %zu sinks", written);
     } else {
         vrv_error_prefix(err, "persist");
+        st->persist_failed = true;
     }
     st->last_persist_ms = now_ms();
     free(hyd);
@@ -637,6 +676,8 @@ typedef struct bg_persist {
     _Atomic bool done;
     VRV_VEC(bg_item) items;
     vrv_posmap next; /* the positions when the indexes were frozen */
+    vrv_row_stats stats; /* the row counters then */
+    json_t *records;     /* recordsProcessed then (part_rows_json) */
     int rc;
     vrv_error err;
 } bg_persist;
@@ -645,6 +686,9 @@ static void *bg_run(void *arg)
 {
     bg_persist *bg = arg;
     stask *st = bg->st;
+    if (vrv_fault_fires("persist-enospc"))
+        bg->rc = vrv_error_set(&bg->err, VRV_EIO, "persisting to %s in the background: No space left on device",
+                               st->persist_dir);
     for (size_t i = 0; i < bg->items.n && bg->rc == 0; i++) {
         bg_item *it = &bg->items.v[i];
         bg->rc = vrv_fs_mkdirs(it->dir, &bg->err);
@@ -665,12 +709,15 @@ static void bg_free(bg_persist *bg)
     }
     vrv_vec_free(&bg->items);
     vrv_posmap_free(&bg->next);
+    json_decref(bg->records);
     free(bg);
 }
 
 /* Waits for the persist in flight, commits it and swaps its indexes for
- * their spills. A failed write leaves the frozen indexes in their sinks
- * (the task fails; nothing was committed). */
+ * their spills. A failed write leaves the frozen indexes in their sinks and
+ * nothing committed; no later commit may follow (their rows are in no
+ * spill), so the task fails and its replacement reads them again from the
+ * committed positions. */
 static int persist_finish(stask *st, vrv_error *err)
 {
     bg_persist *bg = st->bg;
@@ -701,11 +748,15 @@ static int persist_finish(stask *st, vrv_error *err)
          * a restart reads them again from here. */
         vrv_posmap_free(&c.next);
         vrv_posmap_copy(&c.next, &bg->next);
+        c.stats = bg->stats;
+        json_decref(c.records);
+        c.records = json_incref(bg->records);
         rc = vrv_stask_commit_save(&c, st->persist_dir, err);
         vrv_stask_commit_free(&c);
         free(hyd);
         free(rows);
     }
+    if (rc < 0) st->persist_failed = true;
     if (rc == 0) {
         size_t n = bg->items.n;
         vrv_index **gone = vrv_calloc(n ? n : 1, sizeof *gone);
@@ -777,6 +828,8 @@ static int persist_start(stask *st, vrv_error *err)
         return 0;
     }
     vrv_posmap_copy(&bg->next, &st->curr);
+    stats_now(st, &bg->stats);
+    bg->records = part_rows_json(st);
     st->bg = bg;
     bg->threaded = pthread_create(&bg->th, NULL, bg_run, bg) == 0;
     if (!bg->threaded) bg_run(bg); /* no thread to be had: write it now */
@@ -966,6 +1019,21 @@ static int restore_commit(stask *st, vrv_error *err)
         vrv_stask_commit_free(&c);
         return rc;
     }
+    /* The counters of the records before next: reading resumes there. */
+    if (c.has_counts) {
+        st->stats_base = c.stats;
+        for (size_t i = 0; i < st->pl.start.n; i++) {
+            json_t *v = json_object_get(c.records, st->pl.start.v[i].part.id);
+            st->part_rows[i] = json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+        }
+        vrv_task_meters_mark(&st->meters, &st->stats_base);
+        VRV_INFO(MOD,
+                 "restored the row counters: processed %llu, processedWithError %llu, "
+                 "unparseable %llu, thrownAway %llu",
+                 (unsigned long long)c.stats.processed,
+                 (unsigned long long)c.stats.processed_with_error,
+                 (unsigned long long)c.stats.unparseable, (unsigned long long)c.stats.thrown_away);
+    }
     /* Sinks of sequences published before the restart are gone for good. */
     vrv_stask_commit keep;
     vrv_stask_commit_init(&keep, st->type, st->stream);
@@ -1124,6 +1192,42 @@ static int already_published(stask *st, const json_t *ours, bool *yes, json_t **
     return 0;
 }
 
+/* After "our segments are published already": are the stored positions at
+ * or past q's end on every partition? Only then was q itself committed (by a
+ * replica, or by our own earlier attempt); segments with our ids but the
+ * positions short of our end are another sequence's rows under the same
+ * names, and taking them for ours would lose the records in between. */
+static int check_committed(stask *st, const vrv_stask_seq *q, const char *why, vrv_error *err)
+{
+    json_t *a = json_pack("{s:s, s:s}", "type", "varveRetrieveDataSourceMetadata", "supervisorId",
+                          st->pl.supervisor_id);
+    json_t *stored = NULL;
+    vrv_error e2;
+    int rc = vrv_action_submit(st->env->actions, a, &stored, &e2);
+    json_decref(a);
+    vrv_posmap m = {0};
+    bool have = false;
+    if (rc == 0 && stored && !json_is_null(stored)) {
+        rc = vrv_posmap_from_metadata_json(stored, "stored metadata", &m, &e2);
+        have = rc == 0;
+    }
+    json_decref(stored);
+    if (rc < 0)
+        return vrv_error_set(err, VRV_EIO,
+                             "Failed to publish segments because of [%s]; reading the stored "
+                             "offsets failed: %s",
+                             why ? why : "unknown", e2.msg);
+    rc = vrv_stask_offsets_cover(have ? &m : NULL, &q->end, &e2);
+    if (have) vrv_posmap_free(&m);
+    if (rc < 0)
+        return vrv_error_set(err, VRV_ECONFLICT,
+                             "Failed to publish segments because of [%s]: segments with the ids of "
+                             "sequence [%s] are published, but its end offsets are not committed: "
+                             "%s",
+                             why ? why : "unknown", q->name, e2.msg);
+    return 0;
+}
+
 /* Publishes sequence i: its sinks merged and pushed, then one transaction
  * with its start and end positions (§4.8). On success the sequence leaves
  * the list and its segments wait for handoff. */
@@ -1172,6 +1276,9 @@ static int publish_seq(stask *st, size_t i, vrv_error *err)
                                    "Failed to publish segments because of [%s]; checking which "
                                    "segments are published failed: %s",
                                    why ? why : "unknown", e2.msg);
+            } else if (theirs && st->pl.use_transaction &&
+                       (rc = check_committed(st, q, why, err)) < 0) {
+                /* not ours after all: the task fails */
             } else if (theirs) {
                 VRV_INFO(MOD,
                          "sequence [%s]: could not publish %zu segments, but they have already "
@@ -1568,7 +1675,9 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
 /* Refreshes what the chat handlers show of the row counters. */
 static void mark_stats(stask *st)
 {
-    const vrv_row_stats *rs = vrv_pipeline_stats(st->pipe);
+    vrv_row_stats now;
+    stats_now(st, &now);
+    const vrv_row_stats *rs = &now;
     vrv_task_meters_mark(&st->meters, rs);
     uint64_t errors = rs->unparseable + rs->processed_with_error;
     if (errors != st->errors_seen && st->pl.spec.tuning.c.max_saved_parse_exceptions > 0) {
@@ -2487,6 +2596,14 @@ void vrv_stask_run(vrv_task_env *env, vrv_error *failure)
     }
     if (rc < 0 && !failure->code) vrv_error_set(failure, rc, "%s", vrv_strerror(rc));
     if (failure->code) VRV_ERR(MOD, "task failed: %s", failure->msg);
+    if (st->pipe) {
+        /* With the report's row counters, this closes the task's accounting:
+         * they count every record from its start positions to these. */
+        vrv_buf b = VRV_BUF_INIT;
+        offsets_string(&b, &st->curr);
+        VRV_INFO(MOD, "read up to %s", b.data);
+        vrv_buf_free(&b);
+    }
     write_report(st, failure->code ? failure->msg : NULL, waited);
     teardown(st);
 }

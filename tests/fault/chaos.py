@@ -23,8 +23,9 @@ task and supervisor APIs and the metadata store:
   - every copy of a published segment in deep storage (replicas keep theirs:
     the keep-replica-copies setting of src/base/fault.h) has the same rows,
     read with `varve dump-segment`;
-  - each successful task's rows close: processed + processedWithError +
-    unparseable + thrownAway = the records between its start and end offsets;
+  - each task's rows close (published, stopped, failed or restored after a
+    restart): processed + processedWithError + unparseable + thrownAway = the
+    records between its start offsets and where it stopped reading;
   - where a scenario may lose data (retention with a reset), the loss is
     exactly the reset range, and it was reported.
 
@@ -284,7 +285,8 @@ class Run:
         self.dir = tempfile.mkdtemp(prefix=f"varve-chaos-{scenario}-")
         self.ds = "chaos"
         self.faults = 0
-        self.accounted = 0        # successful tasks whose row accounting was checked
+        self.accounted = 0        # tasks whose row accounting was checked
+        self.unaccounted = 0      # tasks killed for good: no report
         self.next_id = 1
         self.good = []            # ids produced
         self.bad = 0              # unparseable records produced
@@ -588,39 +590,43 @@ class Run:
 
     def check_accounting(self, stored):
         """processed + processedWithError + unparseable + thrownAway equals the
-        records a successful task read: per partition, from the start of its
-        first published sequence to the end of its last (its log names both)."""
-        tasks = [t for t in self.ok("GET", f"/druid/indexer/v1/tasks?datasource={self.ds}&state=complete")
-                 if t.get("statusCode", t.get("status")) == "SUCCESS"]
-        for t in tasks:
+        records a task read: per partition, from the start of its first
+        sequence (the first checkpoint of its context) to where it stopped
+        reading (its log's last "read up to"), less a range lost to a reset.
+        Every task that ended is checked — published, stopped before it
+        published, failed, or restored after a restart (its persist commit
+        carries the counters over); only a task killed for good has no
+        report to check."""
+        for t in self.ok("GET", f"/druid/indexer/v1/tasks?datasource={self.ds}&state=complete"):
             tid = t["id"]
             st, rep = self.http("GET", f"/druid/indexer/v1/task/{tid}/reports")
             _, logtext = self.http("GET", f"/druid/indexer/v1/task/{tid}/log")
-            if st != 200 or not isinstance(logtext, str):
-                raise Failure(f"task {tid}: no report or log")
-            # Row counters start again at a restore (as Druid's), and a task
-            # stopped before it published has no end to compare with.
-            if "restored" in logtext or "stopping without publishing" in logtext:
+            ends = READ_UP_TO.findall(logtext) if isinstance(logtext, str) else []
+            if st != 200 or not ends:
+                if t.get("statusCode", t.get("status")) == "SUCCESS":
+                    raise Failure(f"task {tid} succeeded without a report or its end positions")
+                self.unaccounted += 1
                 continue
-            first, last = {}, {}
-            for m in PUBLISHED.finditer(logtext):
-                for p, o in parse_offsets(m.group(1)).items():
-                    first[p] = min(first.get(p, o), o)
-                for p, o in parse_offsets(m.group(2)).items():
-                    last[p] = max(last.get(p, o), o)
-            if not first:
-                continue
+            last = parse_offsets(ends[-1])
+            task = self.ok("GET", f"/druid/indexer/v1/task/{tid}")
+            cps = json.loads(task["payload"]["context"]["checkpoints"])
+            first = {int(p): o for p, o in cps[min(cps, key=int)].items()}
+            consumed = 0
+            for p, o in last.items():
+                n = o - first[p]
+                if self.lost_ok and p in self.lost_ok:
+                    lo, hi = self.lost_ok[p]
+                    n -= max(0, min(o, hi) - max(first[p], lo))
+                consumed += n
             stats = rep["ingestionStatsAndErrors"]["payload"]["rowStats"]["buildSegments"]
             counted = sum(stats.get(k, 0) for k in ("processed", "processedWithError", "unparseable", "thrownAway"))
-            consumed = sum(last[p] - first[p] for p in first)
             self.accounted += 1
             if counted != consumed:
-                raise Failure(f"task {tid}: rows {stats} add up to {counted}, it read {consumed} records "
-                              f"(offsets {first} to {last})")
+                raise Failure(f"task {tid} ({t.get('statusCode', t.get('status'))}): rows {stats} add up "
+                              f"to {counted}, it read {consumed} records (offsets {first} to {last})")
 
 
-PUBLISHED = re.compile(r"published \d+ segments for sequence \[[^\]]*\]: SequenceMetadata\{sequenceId=\d+, "
-                       r"sequenceName='[^']*', startOffsets=\{([^}]*)\}, endOffsets=\{([^}]*)\}")
+READ_UP_TO = re.compile(r"read up to \{([^}]*)\}")
 
 
 def parse_offsets(text):
@@ -883,7 +889,7 @@ def run_one(name, seed):
         ok = True
         return True, r.faults, len(r.good), time.time() - t0, (
             f"({r.commits} commits checked, {r.copies} replica copies compared, "
-            f"{r.accounted} tasks' rows accounted)")
+            f"{r.accounted} tasks' rows accounted, {r.unaccounted} killed)")
     except Failure as e:
         return False, r.faults if r else 0, len(r.good) if r else 0, time.time() - t0, str(e)
     finally:

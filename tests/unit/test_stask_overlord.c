@@ -14,6 +14,7 @@
 #include "base/mem.h"
 #include "overlord/overlord.h"
 #include "task/stream_payload.h"
+#include "task/stream_state.h"
 #include "test.h"
 
 static char *script(const char *name, const char *body)
@@ -304,6 +305,42 @@ TEST(publish_compare_and_swap)
     CHECK_INT(rc, 0);
     CHECK_INT(json_array_size(used), 1);
     json_decref(used);
+
+    /* Its segment ids are used: it then reads the stored offsets, which cover
+     * its end, so the published segments are its own sequence's. A sequence
+     * with the same ids but a longer range is not covered. */
+    json_t *smd = act(o, ids[1], "{\"type\":\"varveRetrieveDataSourceMetadata\"}", &rc, &err);
+    CHECK_INT(rc, 0);
+    vrv_posmap have = {0}, end10 = {0}, end12 = {0};
+    CHECK_INT(vrv_posmap_from_metadata_json(smd, "stored", &have, &err), 0);
+    json_decref(smd);
+    char *e10 = md("end", "{\"0\":10}"), *e12 = md("end", "{\"0\":12,\"1\":3}");
+    json_t *j10 = json_loads(e10, 0, NULL), *j12 = json_loads(e12, 0, NULL);
+    CHECK_INT(vrv_posmap_from_metadata_json(j10, "end", &end10, &err), 0);
+    CHECK_INT(vrv_posmap_from_metadata_json(j12, "end", &end12, &err), 0);
+    CHECK_INT(vrv_stask_offsets_cover(&have, &end10, &err), 0);
+    CHECK_INT(vrv_stask_offsets_cover(&have, &end12, &err), VRV_ECONFLICT);
+    CHECK_STR(err.msg, "partition[0]: the stored position [10] is before the sequence's end [12]");
+    CHECK_INT(vrv_stask_offsets_cover(NULL, &end10, &err), VRV_ECONFLICT);
+    CHECK_STR(err.msg, "no stream positions are stored; the end of partition[0] is not committed");
+    vrv_posmap_free(&have);
+    vrv_posmap_free(&end10);
+    vrv_posmap_free(&end12);
+    json_decref(j10);
+    json_decref(j12);
+    free(e10);
+    free(e12);
+    /* Another supervisor has nothing stored: null. */
+    smd = act(o, ids[1], "{\"type\":\"varveRetrieveDataSourceMetadata\",\"supervisorId\":\"other\"}",
+              &rc, &err);
+    CHECK_INT(rc, 0);
+    CHECK(json_is_null(smd));
+    json_decref(smd);
+    smd = act(o, ids[1], "{\"type\":\"varveRetrieveDataSourceMetadata\",\"supervisorId\":7}", &rc,
+              &err);
+    CHECK_INT(rc, VRV_EINVAL);
+    CHECK_STR(err.msg, "action.supervisorId: must be a string");
+    json_decref(smd);
 
     /* A start ahead of the stored end waits for the earlier commit. */
     later l = {.o = o, .seg = alloc_seg(o, ids[1], "seq_2", 6)};

@@ -221,3 +221,86 @@ TEST(commit_keeps_only_committed_spills)
     CHECK(strstr(err.msg, "commit.json") != NULL);
     free(cp);
 }
+
+TEST(commit_carries_the_row_counters)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s/persist-counters", vrv_test_tmpdir());
+    vrv_error err;
+    CHECK_INT(vrv_fs_mkdirs(dir, &err), 0);
+    vrv_stask_commit c;
+    vrv_stask_commit_init(&c, VRV_STREAM_KAFKA, "events");
+    set(&c.next, 0, 42);
+    c.has_counts = true;
+    c.stats = (vrv_row_stats){.processed = 30, .processed_bytes = 900, .processed_with_error = 2,
+                              .unparseable = 3, .thrown_away = 7, .thrown_null = 1,
+                              .thrown_filtered = 4, .thrown_before_min = 0, .thrown_after_max = 2};
+    c.records = json_pack("{s:i}", "0", 32);
+    json_t *j = vrv_stask_commit_json(&c);
+    char *text = json_dumps(json_object_get(j, "counters"), JSON_COMPACT | JSON_PRESERVE_ORDER);
+    CHECK_STR(text, "{\"rowStats\":{\"processed\":30,\"processedBytes\":900,\"processedWithError\":2,"
+                    "\"unparseable\":3,\"thrownAwayNull\":1,\"thrownAwayFiltered\":4,"
+                    "\"thrownAwayBeforeMin\":0,\"thrownAwayAfterMax\":2},"
+                    "\"recordsProcessed\":{\"0\":32}}");
+    free(text);
+    json_decref(j);
+    CHECK_INT(vrv_stask_commit_save(&c, dir, &err), 0);
+    vrv_stask_commit_free(&c);
+
+    vrv_stask_commit back;
+    bool found;
+    CHECK_INT(vrv_stask_commit_load(dir, VRV_STREAM_KAFKA, &back, &found, &err), 0);
+    CHECK(found && back.has_counts);
+    CHECK_INT(back.stats.processed, 30);
+    CHECK_INT(back.stats.processed_bytes, 900);
+    CHECK_INT(back.stats.processed_with_error, 2);
+    CHECK_INT(back.stats.unparseable, 3);
+    CHECK_INT(back.stats.thrown_away, 7); /* the sum of the reasons */
+    CHECK_INT(back.stats.thrown_filtered, 4);
+    CHECK_INT(json_integer_value(json_object_get(back.records, "0")), 32);
+    vrv_stask_commit_free(&back);
+
+    /* A commit written before the counters were kept restores without them. */
+    char path[600];
+    snprintf(path, sizeof path, "%s/commit.json", dir);
+    const char *old = "{\"metadata\":{\"nextPartitions\":{\"type\":\"end\",\"stream\":\"events\","
+                      "\"partitionOffsetMap\":{\"0\":42}}},\"sinks\":[]}";
+    CHECK_INT(vrv_fs_write_atomic(path, old, strlen(old), &err), 0);
+    CHECK_INT(vrv_stask_commit_load(dir, VRV_STREAM_KAFKA, &back, &found, &err), 0);
+    CHECK(found && !back.has_counts && back.records == NULL);
+    vrv_stask_commit_free(&back);
+
+    /* Damaged counters are an error naming the field. */
+    const char *bad = "{\"metadata\":{\"nextPartitions\":{\"type\":\"end\",\"stream\":\"events\","
+                      "\"partitionOffsetMap\":{\"0\":42}}},\"sinks\":[],\"counters\":{\"rowStats\":"
+                      "{\"processed\":-1},\"recordsProcessed\":{}}}";
+    CHECK_INT(vrv_fs_write_atomic(path, bad, strlen(bad), &err), 0);
+    CHECK_INT(vrv_stask_commit_load(dir, VRV_STREAM_KAFKA, &back, &found, &err), VRV_EINVAL);
+    CHECK(strstr(err.msg, "commit.counters.rowStats.processed") != NULL);
+}
+
+TEST(stored_offsets_cover_a_sequence_end)
+{
+    vrv_error err;
+    vrv_posmap stored = map2(40, 7), end = map2(40, 5);
+    CHECK_INT(vrv_stask_offsets_cover(&stored, &end, &err), 0); /* at or past the end */
+    set(&end, 1, 8);
+    CHECK_INT(vrv_stask_offsets_cover(&stored, &end, &err), VRV_ECONFLICT);
+    CHECK_STR(err.msg, "partition[1]: the stored position [7] is before the sequence's end [8]");
+    set(&end, 1, 7);
+    set(&end, 2, 1);
+    CHECK_INT(vrv_stask_offsets_cover(&stored, &end, &err), VRV_ECONFLICT);
+    CHECK_STR(err.msg, "partition[2] has no stored position; the sequence ends at [1]");
+    vrv_posmap other;
+    vrv_posmap_init(&other, VRV_STREAM_KAFKA, "other");
+    set(&other, 0, 100);
+    CHECK_INT(vrv_stask_offsets_cover(&other, &end, &err), VRV_ECONFLICT);
+    CHECK_STR(err.msg, "the stored positions are of stream[other], the sequence's of stream[events]");
+    vrv_posmap empty;
+    vrv_posmap_init(&empty, VRV_STREAM_KAFKA, "events");
+    CHECK_INT(vrv_stask_offsets_cover(NULL, &empty, &err), 0); /* nothing to cover */
+    vrv_posmap_free(&stored);
+    vrv_posmap_free(&end);
+    vrv_posmap_free(&other);
+    vrv_posmap_free(&empty);
+}
