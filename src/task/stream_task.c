@@ -687,7 +687,8 @@ static void *bg_run(void *arg)
     bg_persist *bg = arg;
     stask *st = bg->st;
     if (vrv_fault_fires("persist-enospc"))
-        bg->rc = vrv_error_set(&bg->err, VRV_EIO, "persisting to %s in the background: No space left on device",
+        bg->rc = vrv_error_set(&bg->err, VRV_EIO,
+                               "persisting to %s in the background: No space left on device",
                                st->persist_dir);
     for (size_t i = 0; i < bg->items.n && bg->rc == 0; i++) {
         bg_item *it = &bg->items.v[i];

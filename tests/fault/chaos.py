@@ -20,9 +20,9 @@ task and supervisor APIs and the metadata store:
   - after every commit the run saw (the metadata store is polled while it
     goes on): per partition, the published segments hold exactly the
     ingested records below the committed offset, none at or above it;
-  - every copy of a published segment in deep storage (replicas keep theirs:
-    the keep-replica-copies setting of src/base/fault.h) has the same rows,
-    read with `varve dump-segment`;
+  - every copy a replica kept of a segment another replica published (the
+    keep-replica-copies setting of src/base/fault.h) has the same rows as the
+    published one, read with `varve dump-segment`;
   - each task's rows close (published, stopped, failed or restored after a
     restart): processed + processedWithError + unparseable + thrownAway = the
     records between its start offsets and where it stopped reading;
@@ -501,20 +501,45 @@ class Run:
         self.check_accounting(stored)
         self.check_segments()
 
+    def replica_claims(self):
+        """(task, segment id) for each segment a task counted as published by
+        another task with the same ids: a replica that lost the publish, or a
+        task whose own earlier attempt went through. Its log names the
+        segments of each sequence and the sequences it did not publish itself."""
+        claims = []
+        for t in self.ok("GET", f"/druid/indexer/v1/tasks?datasource={self.ds}&state=complete"):
+            _, text = self.http("GET", f"/druid/indexer/v1/task/{t['id']}/log")
+            if not isinstance(text, str):
+                continue
+            ids = {}
+            for seq, sid in NEW_SEGMENT.findall(text):
+                ids.setdefault(seq, set()).add(sid)
+            for seq in set(THEIRS.findall(text)):
+                claims += [(t["id"], sid) for sid in sorted(ids.get(seq, ()))]
+        return claims
+
     def check_segments(self):
-        """Every commit the watch saw against the final data, and every copy
-        of a published segment in deep storage against the published one."""
+        """Every commit the watch saw against the final data, and each copy a
+        task kept of a segment it counted as published by another task
+        against the published one. (A task killed between its push and its
+        commit leaves a copy of a range that was never committed: the
+        sequence is read again, to other ends, under the same segment ids.)"""
         self.watch.poll()
         with self.watch.mu:
             states = list(self.watch.states)
             files = dict(self.watch.files)
         final = states[-1][1] if states else frozenset()
-        copies = {}   # published file -> the other copies of its segment id
-        for sid in final:
+        copies = {}   # published file -> the copies tasks kept of its segment id
+        for tid, sid in self.replica_claims():
+            if sid not in final:
+                raise Failure(f"task {tid} counted segment {sid} as published, but it is not")
             pub = files[sid]
-            iddir = os.path.dirname(os.path.dirname(pub))
-            others = [os.path.join(iddir, t, "index.vseg") for t in sorted(os.listdir(iddir))]
-            copies[pub] = [f for f in others if f != pub and os.path.exists(f)]
+            mine = os.path.join(os.path.dirname(os.path.dirname(pub)), tid, "index.vseg")
+            if mine == pub:
+                continue  # its own earlier attempt went through
+            if not os.path.exists(mine):
+                raise Failure(f"task {tid} kept no copy of {sid} (keep-replica-copies is set)")
+            copies.setdefault(pub, []).append(mine)
         wanted = sorted(set(files.values()) | {f for fs in copies.values() for f in fs})
         rows = dump_segments(wanted)
         # The final data, per partition: (offset, id) of every ingested row.
@@ -627,6 +652,8 @@ class Run:
 
 
 READ_UP_TO = re.compile(r"read up to \{([^}]*)\}")
+NEW_SEGMENT = re.compile(r"sequence \[([^\]]*)\]: new segment \[([^\]]*)\]")
+THEIRS = re.compile(r"sequence \[([^\]]*)\]: could not publish \d+ segments, but they have already been published")
 
 
 def parse_offsets(text):
