@@ -5,6 +5,10 @@
  * (strings: 100,000 distinct user ids) so the sketches see realistic
  * cardinalities. Prints `BENCH <name> <value> <unit>` lines.
  *
+ * Each run checks its answer before it prints a figure: the sums exactly,
+ * the sketches' estimates of the pool's distinct values within their error
+ * bounds, the quantiles sketch's count exactly. A wrong answer exits 1.
+ *
  * BENCH_QUICK=1 runs a tenth of the iterations.
  */
 #include <jansson.h>
@@ -37,7 +41,10 @@ static vrv_agg_spec *spec(const char *js)
     return s;
 }
 
-static void run(const char *name, const char *js, const vrv_value *pool, long iters)
+/* want: the finalized value the aggregator must give; tol: the relative
+ * error allowed (0: exact). */
+static void run(const char *name, const char *js, const vrv_value *pool, long iters, double want,
+                double tol)
 {
     vrv_agg_spec *s = spec(js);
     _Alignas(16) unsigned char st[64];
@@ -50,9 +57,14 @@ static void run(const char *name, const char *js, const vrv_value *pool, long it
     vrv_value f = vrv_agg_finalize(s, st, NULL);
     double d = 0;
     vrv_value_to_double(&f, &d);
-    printf("BENCH agg_add_%s %.1f ns\n", name, ns);
-    fprintf(stderr, "  %s: final value %.1f, state %zu bytes\n", name, d,
+    fprintf(stderr, "  %s: final value %.1f (expected %.1f), state %zu bytes\n", name, d, want,
             vrv_agg_state_bytes(s, st));
+    if (tol == 0 ? d != want : d < want * (1 - tol) || d > want * (1 + tol)) {
+        fprintf(stderr, "bench_agg: %s gave %.3f, expected %.3f (tolerance %.0f%%)\n", name, d,
+                want, tol * 100);
+        exit(1);
+    }
+    printf("BENCH agg_add_%s %.1f ns\n", name, ns);
     vrv_agg_destroy(s, st);
     vrv_agg_spec_free(s);
 }
@@ -70,17 +82,28 @@ int main(void)
         int n = snprintf(text + i * 16, 16, "user%07d", i);
         strs[i] = vrv_string(text + i * 16, (size_t)n);
     }
-    run("longSum", "{\"type\":\"longSum\",\"name\":\"x\",\"fieldName\":\"v\"}", longs, iters);
-    run("doubleSum", "{\"type\":\"doubleSum\",\"name\":\"x\",\"fieldName\":\"v\"}", doubles, iters);
+    /* the sums over the warm-up and the timed loop, computed here */
+    double lsum = 0, dsum = 0;
+    for (long i = 0; i < POOL + iters; i++) {
+        lsum += (double)longs[i & (POOL - 1)].u.l;
+        dsum += doubles[i & (POOL - 1)].u.d;
+    }
+    run("longSum", "{\"type\":\"longSum\",\"name\":\"x\",\"fieldName\":\"v\"}", longs, iters,
+        lsum, 0);
+    run("doubleSum", "{\"type\":\"doubleSum\",\"name\":\"x\",\"fieldName\":\"v\"}", doubles,
+        iters, dsum, 0);
+    /* POOL distinct strings; bounds well outside each sketch's standard error
+     * (hyperUnique ~1.6%, theta k=16384 ~0.8%, HLL lgK=12 ~1.6%) */
     run("hyperUnique", "{\"type\":\"hyperUnique\",\"name\":\"x\",\"fieldName\":\"v\"}", strs,
-        iters / 4);
+        iters / 4, POOL, 0.06);
     run("thetaSketch", "{\"type\":\"thetaSketch\",\"name\":\"x\",\"fieldName\":\"v\"}", strs,
-        iters / 4);
+        iters / 4, POOL, 0.03);
     run("HLLSketchBuild", "{\"type\":\"HLLSketchBuild\",\"name\":\"x\",\"fieldName\":\"v\"}", strs,
-        iters / 4);
+        iters / 4, POOL, 0.06);
+    /* finalized: the number of values it has seen */
     run("quantilesDoublesSketch",
         "{\"type\":\"quantilesDoublesSketch\",\"name\":\"x\",\"fieldName\":\"v\"}", doubles,
-        iters / 4);
+        iters / 4, (double)(POOL + iters / 4), 0);
     free(longs);
     free(doubles);
     free(strs);

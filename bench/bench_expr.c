@@ -10,9 +10,12 @@
  *   mv_upper       upper(tags) on a two-value multi-value column (auto-mapped)
  *   filter_match   and(in(country), bound(added, numeric), not(like(page))) per row
  *
- * Prints `BENCH <name> <value> <unit>` lines (ns/row). BENCH_QUICK=1 shortens
- * the runs.
+ * Before it is timed, each expression's value on every row is checked
+ * against the answer computed here in plain C; a wrong value exits 1 and no
+ * figure is printed. Prints `BENCH <name> <value> <unit>` lines (ns/row).
+ * BENCH_QUICK=1 shortens the runs.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +59,64 @@ static int resolve(void *ctx, vrv_str name, vrv_expr_binding *out, vrv_error *er
 static vrv_value rows[NROWS][NCOLS];
 static vrv_value tagvals[NROWS][2];
 
+/* ---- the answers, in plain C ---- */
+
+static const char *pages[] = {"Main Page", "Talk:Albert Einstein", "Düsseldorf", "Ecosystem",
+                              "List of Star Wars characters", "User:Lsjbot/Log", "東京都"};
+static const char *pages_upper[] = {"MAIN PAGE", "TALK:ALBERT EINSTEIN", "DÜSSELDORF", "ECOSYSTEM",
+                                    "LIST OF STAR WARS CHARACTERS", "USER:LSJBOT/LOG", "東京都"};
+static const char *countries[] = {"United States", "Sweden", "Germany", "Japan", "", "France"};
+static const char *tags[] = {"bot", "minor", "new", "mobile edit", "visual edit"};
+static int page_of[NROWS], country_of[NROWS], tag_of[NROWS][2];
+
+static bool is_str(const vrv_value *v, const char *want)
+{
+    return (v->type == VRV_V_STRING) && v->len == strlen(want) && memcmp(v->u.s, want, v->len) == 0;
+}
+
+static void ascii_case(const char *in, char *out, bool up)
+{
+    size_t i = 0;
+    for (; in[i]; i++) {
+        char c = in[i];
+        if (up && c >= 'a' && c <= 'z') c = (char)(c - 32);
+        if (!up && c >= 'A' && c <= 'Z') c = (char)(c + 32);
+        out[i] = c;
+    }
+    out[i] = '\0';
+}
+
+static bool is_talk(int row)
+{
+    return strncmp(pages[page_of[row]], "Talk:", 5) == 0;
+}
+
+/* Whether v is the expression's value on row i. */
+static bool answer_ok(const char *name, int i, const vrv_value *v)
+{
+    char buf[128], up[64];
+    if (strcmp(name, "concat_upper") == 0) {
+        snprintf(buf, sizeof buf, "%s-%s", pages_upper[page_of[i]], countries[country_of[i]]);
+        return is_str(v, buf);
+    }
+    if (strcmp(name, "arith") == 0)
+        return v->type == VRV_V_LONG && v->u.l == rows[i][C_ADDED].u.l * 2 + rows[i][C_DELETED].u.l;
+    if (strcmp(name, "if_like") == 0) {
+        if (is_talk(i)) return is_str(v, "talk");
+        ascii_case(countries[country_of[i]], buf, false);
+        return is_str(v, buf);
+    }
+    if (strcmp(name, "mv_upper") == 0) {
+        if (v->type != VRV_V_ARRAY || v->len != 2) return false;
+        for (int k = 0; k < 2; k++) {
+            ascii_case(tags[tag_of[i][k]], up, true);
+            if (!is_str(&v->u.a[k], up)) return false;
+        }
+        return true;
+    }
+    return false;
+}
+
 static void run(const char *name, const char *text, int passes)
 {
     vrv_error err = {0};
@@ -67,6 +128,14 @@ static void run(const char *name, const char *text, int passes)
     }
     vrv_arena a;
     vrv_arena_init(&a, 0);
+    for (int i = 0; i < NROWS; i++) {
+        vrv_value v;
+        if (vrv_expr_eval(p, rows[i], &a, &v, &err) != 0 || !answer_ok(name, i, &v)) {
+            fprintf(stderr, "bench_expr: %s: wrong value on row %d %s\n", name, i, err.msg);
+            exit(1);
+        }
+        vrv_arena_reset(&a);
+    }
     uint64_t check = 0;
     double t0 = now();
     for (int pass = 0; pass < passes; pass++) {
@@ -100,6 +169,16 @@ static void run_filter(const char *name, const char *json, int passes)
     }
     vrv_arena a;
     vrv_arena_init(&a, 0);
+    /* country in (Sweden, Japan) and added >= 100 and page not like 'Talk:%' */
+    for (int i = 0; i < NROWS; i++) {
+        bool want = (country_of[i] == 1 || country_of[i] == 3) && rows[i][C_ADDED].u.l >= 100 &&
+                    !is_talk(i);
+        if ((vrv_filter_match(m, rows[i], &a, &err) == VRV_TRI_TRUE) != want) {
+            fprintf(stderr, "bench_expr: %s: wrong match on row %d\n", name, i);
+            exit(1);
+        }
+        vrv_arena_reset(&a);
+    }
     uint64_t matched = 0;
     double t0 = now();
     for (int pass = 0; pass < passes; pass++) {
@@ -119,18 +198,17 @@ static void run_filter(const char *name, const char *json, int passes)
 
 int main(void)
 {
-    static const char *pages[] = {"Main Page", "Talk:Albert Einstein", "Düsseldorf", "Ecosystem",
-                                  "List of Star Wars characters", "User:Lsjbot/Log", "東京都"};
-    static const char *countries[] = {"United States", "Sweden", "Germany", "Japan", "", "France"};
-    static const char *tags[] = {"bot", "minor", "new", "mobile edit", "visual edit"};
     for (int i = 0; i < NROWS; i++) {
-        const char *pg = pages[next() % 7], *co = countries[next() % 6];
+        page_of[i] = (int)(next() % 7);
+        country_of[i] = (int)(next() % 6);
+        const char *pg = pages[page_of[i]], *co = countries[country_of[i]];
         rows[i][C_PAGE] = vrv_string(pg, strlen(pg));
         rows[i][C_COUNTRY] = vrv_string(co, strlen(co));
         rows[i][C_ADDED] = vrv_long((int64_t)(next() % 5000));
         rows[i][C_DELETED] = vrv_long((int64_t)(next() % 300));
         for (int k = 0; k < 2; k++) {
-            const char *t = tags[next() % 5];
+            tag_of[i][k] = (int)(next() % 5);
+            const char *t = tags[tag_of[i][k]];
             tagvals[i][k] = vrv_string(t, strlen(t));
         }
         rows[i][C_TAGS] = vrv_array(tagvals[i], 2);
