@@ -817,6 +817,90 @@ static bool rank_pays(const vrv_index *idx, const vrv_index_snapshot *snap, size
     return rows * 4 >= dict;
 }
 
+static unsigned bit_width(uint64_t v)
+{
+    return v ? 64u - (unsigned)__builtin_clzll(v) : 0;
+}
+
+/* The common case of the storage order, without a comparison sort: when the
+ * time span and the ranks of every dimension fit in 64 bits together, each
+ * row gets the key (time - min, rank of dim 0, rank of dim 1, ...) and an LSD
+ * radix sort of (key, row) pairs orders them. The radix sort is stable and
+ * the rows start in arrival order, so equal keys stay in arrival order, as
+ * cmp_rows orders them. Returns false (order untouched) when a row holds a
+ * multi-value or numeric dimension, or the key would not fit. */
+static bool sort_packed(const sort_ctx *sc, uint32_t *order, size_t n)
+{
+    if (n < 2) return true;
+    vrv_ms tmin = INT64_MAX, tmax = INT64_MIN;
+    for (size_t i = 0; i < n; i++) {
+        vrv_ms t = rec_of(sc->idx, order[i])->t;
+        if (t < tmin) tmin = t;
+        if (t > tmax) tmax = t;
+    }
+    unsigned shift[64], total = bit_width((uint64_t)tmax - (uint64_t)tmin);
+    size_t nd = sc->rank ? sc->ndims : 0;
+    if (nd > 64) return false;
+    for (size_t d = 0; d < nd; d++) {
+        if (!sc->rank[d]) return false; /* numeric: compared by value */
+        unsigned w = bit_width(vrv_index_dict_size(sc->idx, d));
+        total += w;
+        shift[d] = w;
+    }
+    if (total > 64) return false;
+    /* dimension d's rank sits above the dimensions after it */
+    unsigned below = 0;
+    for (size_t d = nd; d-- > 0;) {
+        unsigned w = shift[d];
+        shift[d] = below;
+        below += w;
+    }
+    uint64_t *keys = vrv_malloc(2 * n * sizeof *keys);
+    uint32_t *tmp = vrv_malloc(n * sizeof *tmp);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        const row_rec *r = rec_of(sc->idx, order[i]);
+        uint64_t k = below < 64 ? (uint64_t)(r->t - tmin) << below : 0;
+        const uint8_t *p = r->key + 8, *pe = r->key + r->klen;
+        for (size_t d = 0; d < nd && p < pe; d++) {
+            uint32_t w;
+            memcpy(&w, p, 4);
+            if (w & MV_FLAG) {
+                ok = false;
+                break;
+            }
+            k |= (uint64_t)sc->rank[d][w] << shift[d];
+            p += 4;
+        }
+        keys[i] = k;
+    }
+    if (ok) {
+        uint64_t *kb = keys + n;
+        size_t cnt[256];
+        for (unsigned sh = 0; sh < total; sh += 8) {
+            memset(cnt, 0, sizeof cnt);
+            for (size_t i = 0; i < n; i++) cnt[(keys[i] >> sh) & 255]++;
+            if (cnt[(keys[0] >> sh) & 255] == n) continue; /* one digit: already in order */
+            size_t sum = 0;
+            for (size_t b = 0; b < 256; b++) {
+                size_t c = cnt[b];
+                cnt[b] = sum;
+                sum += c;
+            }
+            for (size_t i = 0; i < n; i++) {
+                size_t at = cnt[(keys[i] >> sh) & 255]++;
+                kb[at] = keys[i];
+                tmp[at] = order[i];
+            }
+            memcpy(keys, kb, n * sizeof *keys);
+            memcpy(order, tmp, n * sizeof *order);
+        }
+    }
+    free(keys);
+    free(tmp);
+    return ok;
+}
+
 uint32_t *vrv_index_sorted_range(const vrv_index *idx, const vrv_index_snapshot *snap,
                                  size_t from, size_t to)
 {
@@ -832,7 +916,7 @@ uint32_t *vrv_index_sorted_range(const vrv_index *idx, const vrv_index_snapshot 
                 (snap->dims[d].type == VRV_C_STRING || snap->dims[d].type == VRV_C_JSON))
                 sc.rank[d] = build_rank(idx, d);
     }
-    qsort_r(order, n, sizeof *order, cmp_rows, &sc);
+    if (sc.by_string || !sort_packed(&sc, order, n)) qsort_r(order, n, sizeof *order, cmp_rows, &sc);
     if (sc.rank) {
         for (size_t d = 0; d < snap->ndims; d++) free(sc.rank[d]);
         free(sc.rank);

@@ -512,6 +512,13 @@ const vrv_pos *vrv_posmap_get(const vrv_posmap *m, const vrv_part *p)
     return found ? &m->v[i].pos : NULL;
 }
 
+long vrv_posmap_index(const vrv_posmap *m, const vrv_part *p)
+{
+    bool found;
+    size_t i = posmap_find(m, p, &found);
+    return found ? (long)i : -1;
+}
+
 bool vrv_posmap_del(vrv_posmap *m, const vrv_part *p)
 {
     bool found;

@@ -241,6 +241,8 @@ void vrv_posmap_set_stream(vrv_posmap *m, const char *stream);
 void vrv_posmap_set(vrv_posmap *m, const vrv_part *p, const vrv_pos *pos);
 /* p's entry, or NULL; valid until the map changes. */
 const vrv_pos *vrv_posmap_get(const vrv_posmap *m, const vrv_part *p);
+/* p's place among m's entries (m->v[i], in vrv_part_cmp order), -1 if absent. */
+long vrv_posmap_index(const vrv_posmap *m, const vrv_part *p);
 bool vrv_posmap_del(vrv_posmap *m, const vrv_part *p);
 /* Whether the keys are multi-topic (Druid looks at the first key). */
 bool vrv_posmap_multi_topic(const vrv_posmap *m);

@@ -1563,9 +1563,8 @@ static int out_of_range(stask *st, const vrv_batch *b, vrv_error *err)
 /* The row counts a record added, per partition of the task (recordsProcessed). */
 static size_t part_index(const stask *st, const vrv_part *p)
 {
-    for (size_t i = 0; i < st->pl.start.n; i++)
-        if (vrv_part_equal(&st->pl.start.v[i].part, p)) return i;
-    return 0;
+    long i = vrv_posmap_index(&st->pl.start, p);
+    return i < 0 ? 0 : (size_t)i;
 }
 
 /* Runs record r of partition part through the pipeline into sequence q. */

@@ -229,3 +229,74 @@ TEST(bytes_grow_with_content)
     CHECK(full < empty + 20000 * 400);
     vrv_index_free(idx);
 }
+
+/* Storage order over many rows of string dimensions (the packed-key radix
+ * path) and over a time span too wide for it (the comparison sort): the same
+ * order either way — time, then each dimension's value, null first, in byte
+ * order; without rollup time then arrival. */
+static int cmp_dim(const vrv_value *a, const vrv_value *b)
+{
+    bool an = a->type == VRV_V_NULL, bn = b->type == VRV_V_NULL;
+    if (an || bn) return an == bn ? 0 : an ? -1 : 1;
+    return vrv_str_cmp(vrv_str_make(a->u.s, a->len), vrv_str_make(b->u.s, b->len));
+}
+
+static void check_order(bool rollup, vrv_ms span)
+{
+    static const vrv_index_dim dims[] = {
+        {"a", VRV_C_STRING, VRV_MVH_SORTED_ARRAY, true},
+        {"b", VRV_C_STRING, VRV_MVH_SORTED_ARRAY, true},
+        {"c", VRV_C_STRING, VRV_MVH_SORTED_ARRAY, true},
+    };
+    static vrv_index_metric metrics[] = {{"count", &tm_count_ops, NULL}, {"added", &tm_sum_ops, NULL}};
+    vrv_index_schema s = {rollup, 3, dims, 2, metrics};
+    vrv_index *idx = vrv_index_new(&s);
+    uint64_t x = 88172645463325252ULL;
+    char sa[16], sb[16], sc[16];
+    vrv_value m[] = {vrv_null(), vrv_long(1)};
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        snprintf(sa, sizeof sa, "p%u", (unsigned)(x % 300));
+        snprintf(sb, sizeof sb, "%c", 'A' + (int)((x >> 20) % 7));
+        snprintf(sc, sizeof sc, "z%u", (unsigned)((x >> 30) % 11));
+        vrv_value r[] = {S(sa), (x >> 40) % 5 ? S(sb) : vrv_null(), S(sc)};
+        vrv_index_add(idx, (vrv_ms)((x >> 44) % 40) * span, r, 3, m, NULL);
+    }
+    vrv_index_snapshot snap;
+    vrv_index_snapshot_take(idx, &snap);
+    uint32_t *order = vrv_index_sorted(idx, &snap);
+    uint8_t *seen = calloc(snap.nrows, 1);
+    vrv_arena ar;
+    vrv_arena_init(&ar, 0);
+    int bad = 0;
+    for (size_t i = 0; i < snap.nrows; i++) {
+        CHECK(order[i] < snap.nrows && !seen[order[i]]);
+        seen[order[i]] = 1;
+        if (i == 0) continue;
+        size_t p = order[i - 1], q = order[i];
+        vrv_ms tp = vrv_index_row_time(idx, p), tq = vrv_index_row_time(idx, q);
+        int c = (tp > tq) - (tp < tq);
+        for (size_t d = 0; d < 3 && c == 0 && rollup; d++) {
+            vrv_value vp, vq;
+            vrv_index_row_dim(idx, p, d, &ar, &vp);
+            vrv_index_row_dim(idx, q, d, &ar, &vq);
+            c = cmp_dim(&vp, &vq);
+        }
+        if (c == 0) c = p < q ? -1 : 1; /* equal keys: arrival order */
+        if (c >= 0 || (rollup && tp == tq && p > q && c == 0)) bad++;
+    }
+    CHECK_INT(bad, 0);
+    CHECK(snap.nrows > 1000);
+    vrv_arena_destroy(&ar);
+    free(seen);
+    free(order);
+    vrv_index_free(idx);
+}
+
+TEST(storage_order_many_rows)
+{
+    check_order(true, 60000);
+    check_order(false, 60000);
+    check_order(true, (vrv_ms)1 << 56); /* keys wider than 64 bits */
+    check_order(false, (vrv_ms)1 << 56);
+}
