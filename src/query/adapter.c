@@ -226,12 +226,10 @@ static void bcol_add_string(vrv_table_builder *b, bcol *c, const vrv_value *v)
     vrv_vec_push(&c->off, (uint64_t)c->ids.n);
 }
 
-void vrv_table_builder_add(vrv_table_builder *b, vrv_ms t, const vrv_value *vals)
+/* Appends value v of the current row to column c. */
+static void bcol_add(vrv_table_builder *b, bcol *c, const vrv_value *v)
 {
-    vrv_vec_push(&b->times, t);
-    for (size_t i = 0; i < b->ncols; i++) {
-        bcol *c = &b->c[i];
-        const vrv_value *v = &vals[i];
+    {
         const vrv_value *one = v;
         if (v->type == VRV_V_ARRAY && v->len == 1 && c->type != VRV_C_STRING) one = &v->u.a[0];
         bool isnull = false;
@@ -279,6 +277,12 @@ void vrv_table_builder_add(vrv_table_builder *b, vrv_ms t, const vrv_value *vals
             if (isnull) c->any_null = true;
         }
     }
+}
+
+void vrv_table_builder_add(vrv_table_builder *b, vrv_ms t, const vrv_value *vals)
+{
+    vrv_vec_push(&b->times, t);
+    for (size_t i = 0; i < b->ncols; i++) bcol_add(b, &b->c[i], &vals[i]);
 }
 
 static int cmp_strp(const void *x, const void *y)
@@ -497,15 +501,58 @@ vrv_adapter *vrv_adapter_index_range(const vrv_index *idx, const vrv_index_snaps
         types[snap.ndims + m] = ct.type;
     }
     vrv_table_builder *b = vrv_table_builder_new(names, types, nc);
+    /* the row count is known: no vector grows by copying */
+    size_t want = to - from;
+    vrv_vec_reserve(&b->times, want);
+    for (size_t i = 0; i < nc; i++) {
+        bcol *c = &b->c[i];
+        switch (c->type) {
+        case VRV_C_STRING:
+        case VRV_C_JSON:
+            vrv_vec_reserve(&c->ids, want);
+            vrv_vec_reserve(&c->off, want + 1);
+            break;
+        case VRV_C_LONG: vrv_vec_reserve(&c->l, want); break;
+        case VRV_C_DOUBLE: vrv_vec_reserve(&c->d, want); break;
+        case VRV_C_FLOAT: vrv_vec_reserve(&c->f, want); break;
+        default: vrv_vec_reserve(&c->cx, want); break;
+        }
+        if (c->type != VRV_C_STRING && c->type != VRV_C_JSON) vrv_vec_reserve(&c->nulls, want);
+    }
     uint32_t *order = vrv_index_sorted_range(idx, &snap, from, to);
     vrv_value *vals = vrv_calloc(nc ? nc : 1, sizeof *vals);
+    /* A string dimension's single values go in by the index's dictionary id:
+     * memo[d][id] is the builder's id of the index's id, so each distinct
+     * value is hashed once per copy, not once per row. The rows of the
+     * snapshot only hold ids below the dictionary's size read after it. */
+    uint32_t **memo = vrv_calloc(snap.ndims ? snap.ndims : 1, sizeof *memo);
+    for (size_t d = 0; d < snap.ndims; d++)
+        if (snap.dims[d].type == VRV_C_STRING)
+            memo[d] = vrv_calloc(vrv_index_dict_size(idx, d) + 1, sizeof **memo);
     vrv_arena ar;
     vrv_arena_init(&ar, 0);
     vrv_buf tmp = VRV_BUF_INIT;
     for (size_t k = 0; k < to - from; k++) {
         size_t row = order[k];
         vrv_arena_reset(&ar);
-        for (size_t d = 0; d < snap.ndims; d++) vrv_index_row_dim(idx, row, d, &ar, &vals[d]);
+        vrv_vec_push(&b->times, vrv_index_row_time(idx, row));
+        for (size_t d = 0; d < snap.ndims; d++) {
+            uint32_t id;
+            bcol *c = &b->c[d];
+            if (memo[d] && vrv_index_row_dim_ids(idx, row, d, &id, 1) == 1) {
+                if (id == 0) {
+                    c->any_null = true;
+                } else if (!memo[d][id]) {
+                    vrv_str sv = vrv_index_dict_get(idx, d, id);
+                    memo[d][id] = bcol_intern(b, c, sv.p, sv.n);
+                }
+                vrv_vec_push(&c->ids, memo[d][id]);
+                vrv_vec_push(&c->off, (uint64_t)c->ids.n);
+                continue;
+            }
+            vrv_index_row_dim(idx, row, d, &ar, &vals[d]);
+            bcol_add(b, c, &vals[d]);
+        }
         vrv_index_lock_chunk(idx, row);
         for (size_t m = 0; m < snap.nmetrics; m++) {
             const vrv_agg_spec *spec = snap.metrics[m].ctx;
@@ -521,8 +568,11 @@ vrv_adapter *vrv_adapter_index_range(const vrv_index *idx, const vrv_index_snaps
             }
         }
         vrv_index_unlock_chunk(idx, row);
-        vrv_table_builder_add(b, vrv_index_row_time(idx, row), vals);
+        for (size_t m = 0; m < snap.nmetrics; m++)
+            bcol_add(b, &b->c[snap.ndims + m], &vals[snap.ndims + m]);
     }
+    for (size_t d = 0; d < snap.ndims; d++) free(memo[d]);
+    free(memo);
     vrv_buf_free(&tmp);
     vrv_arena_destroy(&ar);
     free(order);

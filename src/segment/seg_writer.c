@@ -93,6 +93,23 @@ size_t vrv_seg_writer_rows(const vrv_seg_writer *w)
     return w->times.n;
 }
 
+void vrv_seg_writer_reserve(vrv_seg_writer *w, size_t rows)
+{
+    size_t n = w->times.n + rows;
+    vrv_vec_reserve(&w->times, n);
+    for (size_t i = 0; i < w->ncols; i++) {
+        wcol *c = &w->cols[i];
+        if (is_string_col(c)) {
+            vrv_vec_reserve(&c->ids, c->ids.n + rows);
+            vrv_vec_reserve(&c->mvoff, n + 1);
+        } else if (c->def.type == VRV_C_LONG || c->def.type == VRV_C_DOUBLE) {
+            vrv_buf_reserve(&c->nums, 8 * rows);
+        } else if (c->def.type == VRV_C_FLOAT) {
+            vrv_buf_reserve(&c->nums, 4 * rows);
+        }
+    }
+}
+
 static uint32_t intern(wcol *c, const vrv_value *v)
 {
     if (v->type != VRV_V_STRING && v->type != VRV_V_JSON) {
@@ -108,13 +125,31 @@ static uint32_t intern(wcol *c, const vrv_value *v)
     return (uint32_t)*slot;
 }
 
+uint32_t vrv_seg_writer_intern(vrv_seg_writer *w, size_t col, const char *s, size_t n)
+{
+    vrv_value v = vrv_string(s, n);
+    return intern(&w->cols[col], &v);
+}
+
 void vrv_seg_writer_add(vrv_seg_writer *w, vrv_ms t, const vrv_value *vals)
+{
+    vrv_seg_writer_add_ids(w, t, vals, NULL);
+}
+
+void vrv_seg_writer_add_ids(vrv_seg_writer *w, vrv_ms t, const vrv_value *vals,
+                            const uint32_t *ids)
 {
     size_t row = w->times.n;
     vrv_vec_push(&w->times, t);
     for (size_t i = 0; i < w->ncols; i++) {
         wcol *c = &w->cols[i];
         const vrv_value *v = &vals[i];
+        if (ids && ids[i] != VRV_SEG_NO_ID) {
+            if (ids[i] == 0) c->has_null = true;
+            vrv_vec_push(&c->ids, ids[i]);
+            vrv_vec_push(&c->mvoff, (uint64_t)c->ids.n);
+            continue;
+        }
         if (is_string_col(c)) {
             if (v->type == VRV_V_ARRAY && v->len > 1) {
                 c->multi = true;

@@ -43,7 +43,22 @@ void vrv_seg_writer_free(vrv_seg_writer *w);
  * serialized intermediate bytes, or NULL. Values are copied. */
 void vrv_seg_writer_add(vrv_seg_writer *w, vrv_ms t, const vrv_value *vals);
 
+/* For a caller that holds its own dictionary (an in-memory index): the
+ * writer's id of string s in STRING/JSON column col, added to the column's
+ * dictionary if new; 0 stands for null. Keep a map from the caller's ids to
+ * these and each distinct value is hashed once, not once per row. */
+#define VRV_SEG_NO_ID UINT32_MAX
+uint32_t vrv_seg_writer_intern(vrv_seg_writer *w, size_t col, const char *s, size_t n);
+/* vrv_seg_writer_add where ids[i] != VRV_SEG_NO_ID gives column i (a
+ * STRING/JSON column) a single value by its vrv_seg_writer_intern id, 0 for
+ * null; vals[i] is not read for those columns. */
+void vrv_seg_writer_add_ids(vrv_seg_writer *w, vrv_ms t, const vrv_value *vals,
+                            const uint32_t *ids);
+
 size_t vrv_seg_writer_rows(const vrv_seg_writer *w);
+/* Makes room for rows more rows (single-value strings), so adding them does
+ * not grow the columns by copying. Optional. */
+void vrv_seg_writer_reserve(vrv_seg_writer *w, size_t rows);
 
 /* Writes the segment to path. meta (borrowed, may be NULL) is an object whose
  * members are copied into the footer (dataSource, interval, version,

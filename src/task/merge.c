@@ -106,14 +106,38 @@ int vrv_task_persist(const vrv_index *idx, const vrv_agg_list *metrics,
     }
     for (size_t m = 0; m < nm; m++) metric_column(metrics->v[m], &defs[snap.ndims + m]);
     vrv_seg_writer *w = vrv_seg_writer_new(defs, ncols, opts);
+    vrv_seg_writer_reserve(w, snap.nrows);
     uint32_t *order = vrv_index_sorted(idx, &snap);
     vrv_value *vals = vrv_calloc(ncols ? ncols : 1, sizeof *vals);
+    /* A string dimension's single values go to the writer by id: memo[d]
+     * maps the index's dictionary ids to the writer's, so each distinct value
+     * is hashed once per persist rather than once per row. */
+    uint32_t *ids = vrv_malloc((ncols ? ncols : 1) * sizeof *ids);
+    uint32_t **memo = vrv_calloc(snap.ndims ? snap.ndims : 1, sizeof *memo);
+    for (size_t c = 0; c < ncols; c++) ids[c] = VRV_SEG_NO_ID;
+    for (size_t d = 0; d < snap.ndims; d++)
+        if (snap.dims[d].type == VRV_C_STRING) {
+            size_t n = vrv_index_dict_size(idx, d) + 1;
+            memo[d] = vrv_malloc(n * sizeof **memo);
+            for (size_t k = 0; k < n; k++) memo[d][k] = VRV_SEG_NO_ID;
+            memo[d][0] = 0;
+        }
     vrv_arena arena;
     vrv_arena_init(&arena, 0);
     vrv_buf tmp = VRV_BUF_INIT;
     for (size_t i = 0; i < snap.nrows; i++) {
         size_t r = order[i];
         for (size_t d = 0; d < snap.ndims; d++) {
+            uint32_t id;
+            ids[d] = VRV_SEG_NO_ID;
+            if (memo[d] && vrv_index_row_dim_ids(idx, r, d, &id, 1) == 1) {
+                if (memo[d][id] == VRV_SEG_NO_ID) {
+                    vrv_str sv = vrv_index_dict_get(idx, d, id);
+                    memo[d][id] = vrv_seg_writer_intern(w, d, sv.p, sv.n);
+                }
+                ids[d] = memo[d][id];
+                continue;
+            }
             vrv_index_row_dim(idx, r, d, &arena, &vals[d]);
             if (snap.dims[d].type == VRV_C_JSON && vrv_is_number(&vals[d])) {
                 /* a bare number is valid JSON text */
@@ -130,10 +154,13 @@ int vrv_task_persist(const vrv_index *idx, const vrv_agg_list *metrics,
             vals[snap.ndims + m] =
                 stored_value(inner, vrv_index_row_metric(idx, r, m), &tmp, &arena);
         }
-        vrv_seg_writer_add(w, vrv_index_row_time(idx, r), vals);
+        vrv_seg_writer_add_ids(w, vrv_index_row_time(idx, r), vals, ids);
         vrv_index_unlock_chunk(idx, r);
         vrv_arena_reset(&arena);
     }
+    for (size_t d = 0; d < snap.ndims; d++) free(memo[d]);
+    free(memo);
+    free(ids);
     int rc = vrv_seg_writer_finish(w, meta, path, NULL, err);
     if (rc == 0 && rows_out) *rows_out = snap.nrows;
     vrv_seg_writer_free(w);
