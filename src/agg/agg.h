@@ -235,6 +235,10 @@ void vrv_agg_init(const vrv_agg_spec *s, void *state);
 void vrv_agg_destroy(const vrv_agg_spec *s, void *state);
 /* Bytes the state occupies: its fixed size plus owned heap memory. */
 size_t vrv_agg_state_bytes(const vrv_agg_spec *s, const void *state);
+/* Whether a state of s can own heap memory (sketches, string pairs, string
+ * any, expression states); when not, vrv_agg_state_bytes is always its
+ * fixed size. */
+bool vrv_agg_has_heap(const vrv_agg_spec *s);
 
 /* Folds one input value, read at row time t (first/last use it). count
  * ignores v (may be NULL). Nulls are skipped (first/last: a null at an

@@ -209,6 +209,14 @@ void vrv_agg_destroy(const vrv_agg_spec *s, void *state)
     }
 }
 
+bool vrv_agg_has_heap(const vrv_agg_spec *s)
+{
+    s = vrv_agg_unwrap(s);
+    vrv_agg_kind k = vrv_agg_complex_kind(s);
+    return s->type == VRV_AGG_EXPRESSION || is_sketch_kind(k) || k == VRV_AGG_K_PAIR_STRING ||
+           s->type == VRV_AGG_STRING_ANY;
+}
+
 size_t vrv_agg_state_bytes(const vrv_agg_spec *s, const void *state)
 {
     s = vrv_agg_unwrap(s);

@@ -475,15 +475,16 @@ size_t vrv_index_add(vrv_index *idx, vrv_ms t, const vrv_value *dims, size_t ndi
         slot->key = (const char *)key; /* the map keeps the row's own copy */
         slot->val = row;
     }
+    /* No reader sees this row before nrows is released below, so its states
+     * are written without the chunk's lock (the lock guards folds into rows
+     * readers can see). */
     uint8_t *st = c->states + (row & (VRV_INDEX_CHUNK - 1)) * idx->state_total;
-    pthread_mutex_lock(&c->lock);
     for (size_t m = 0; m < idx->nmetrics; m++) {
         const vrv_index_metric *met = &idx->metrics[m];
         met->ops->init(met->ctx, st + idx->state_off[m]);
         if (met->ops->heap_bytes) idx->heap_bytes += met->ops->heap_bytes(met->ctx, st + idx->state_off[m]);
     }
     feed_metrics(idx, st, metric_in, skip, t);
-    pthread_mutex_unlock(&c->lock);
     if (t < atomic_load_explicit(&idx->min_t, memory_order_relaxed))
         atomic_store_explicit(&idx->min_t, t, memory_order_relaxed);
     if (t > atomic_load_explicit(&idx->max_t, memory_order_relaxed))

@@ -50,7 +50,8 @@ void vrv_task_agg_ops(const vrv_agg_spec *inner, vrv_index_metric_ops *ops)
     ops->add = op_add;
     ops->merge = op_merge;
     ops->destroy = op_destroy;
-    ops->heap_bytes = op_heap;
+    /* numeric states own no heap: no accounting call on every add */
+    ops->heap_bytes = vrv_agg_has_heap(inner) ? op_heap : NULL;
 }
 
 json_t *vrv_task_combining_json(const vrv_agg_list *metrics)

@@ -1641,6 +1641,7 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
     /* Kinesis: the record at an exclusive current position was read already. */
     if (cur->exclusive && vrv_pos_cmp(&pos, cur) == 0) return 0;
     const vrv_pos *e = vrv_posmap_get(&st->end, part);
+    vrv_pos next = vrv_pos_after(&pos);
     if (e && vrv_pos_more_to_read(&pos, e)) {
         const vrv_stask_seq *q = NULL;
         for (size_t i = 0; i < st->seqs.n && !q; i++)
@@ -1664,10 +1665,8 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
         int rc = ingest_record(st, r, part, b, q, to_cp, err);
         if (rc < 0) return rc;
         st->prev_taken = true;
-        vrv_pos next = vrv_pos_after(&pos);
         vrv_posmap_set(&st->curr, part, &next);
     }
-    vrv_pos next = vrv_pos_after(&pos);
     *finished = !e || vrv_pos_cmp(&next, e) >= 0;
     return 0;
 }
