@@ -11,7 +11,6 @@
  * overlord sends to DIR/log. The exit status is 0 when the task succeeded,
  * 1 when it failed, 2 for a usage error.
  */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,13 +44,6 @@ static void usage(FILE *out)
 
 int vrv_cmd_task(int argc, char **argv)
 {
-    /* A task builds an in-memory index, hands it to a persist and builds the
-     * next one of the same size, over and over: keep freed memory in the
-     * heap for the next index instead of returning it to the kernel and
-     * taking page faults on every new one (large blocks would otherwise be
-     * mmap'ed and unmapped each time). */
-    mallopt(M_MMAP_THRESHOLD, 64 << 20);
-    mallopt(M_TRIM_THRESHOLD, 512 << 20);
     const char *id = NULL, *dir = NULL, *url = NULL, *deep_dir = NULL, *host = "localhost";
     const char *level = "info";
     long long memory = VRV_SPEC_DEFAULT_MEMORY_BUDGET;
