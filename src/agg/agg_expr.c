@@ -27,6 +27,7 @@
 #include "agg/bytes.h"
 #include "base/mem.h"
 #include "expr/expr.h"
+#include "json/jutil.h"
 
 #define DEFAULT_MAX_SIZE 1024 /* bytes, Druid's DEFAULT_MAX_SIZE_BYTES */
 #define MIN_SIZE         10   /* a type byte, a null byte and a number */
@@ -241,32 +242,15 @@ static int resolve(void *ctx, vrv_str name, vrv_expr_binding *out, vrv_error *er
     return 0;
 }
 
+/* An optional or required string field, copied (NULL when absent). */
 static int get_str(const json_t *j, const char *key, const char *path, bool required, char **out,
                    vrv_error *err)
 {
-    json_t *v = json_object_get(j, key);
-    if (!v || json_is_null(v)) {
-        if (required) return vrv_error_set(err, VRV_EINVAL, "%s.%s: required", path, key);
-        *out = NULL;
-        return 0;
-    }
-    if (!json_is_string(v))
-        return vrv_error_set(err, VRV_EINVAL, "%s.%s: must be a string", path, key);
-    *out = vrv_strdup(json_string_value(v));
-    return 0;
-}
-
-static int get_flag(const json_t *j, const char *key, const char *path, bool def, bool *out,
-                    vrv_error *err)
-{
-    json_t *v = json_object_get(j, key);
-    if (!v || json_is_null(v)) {
-        *out = def;
-        return 0;
-    }
-    if (!json_is_boolean(v))
-        return vrv_error_set(err, VRV_EINVAL, "%s.%s: must be a boolean", path, key);
-    *out = json_is_true(v);
+    const char *v = NULL;
+    int rc = required ? vrv_json_req_string(j, key, path, false, &v, err)
+                      : vrv_json_get_string(j, key, path, NULL, &v, err);
+    if (rc) return rc;
+    *out = v ? vrv_strdup(v) : NULL;
     return 0;
 }
 
@@ -395,11 +379,12 @@ int agg_expr_parse(const json_t *j, const char *path, vrv_agg_spec *s, vrv_error
         (rc = get_str(j, "combine", path, false, &l->combine, err)) ||
         (rc = get_str(j, "compare", path, false, &l->compare, err)) ||
         (rc = get_str(j, "finalize", path, false, &l->finalize, err)) ||
-        (rc = get_flag(j, "isNullUnlessAggregated", path, true, &l->null_unless_aggregated, err)) ||
-        (rc = get_flag(j, "shouldAggregateNullInputs", path, true, &l->aggregate_null_inputs,
-                       err)) ||
-        (rc = get_flag(j, "shouldCombineAggregateNullInputs", path, false, &l->combine_null_inputs,
-                       err)) ||
+        (rc = vrv_json_get_bool(j, "isNullUnlessAggregated", path, true, &l->null_unless_aggregated,
+                                err)) ||
+        (rc = vrv_json_get_bool(j, "shouldAggregateNullInputs", path, true,
+                                &l->aggregate_null_inputs, err)) ||
+        (rc = vrv_json_get_bool(j, "shouldCombineAggregateNullInputs", path, false,
+                                &l->combine_null_inputs, err)) ||
         (rc = get_size(j, path, &l->max_size, err)))
         return rc;
     if (!l->initial_combine) l->initial_combine = vrv_strdup(l->initial);

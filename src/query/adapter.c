@@ -229,53 +229,74 @@ static void bcol_add_string(vrv_table_builder *b, bcol *c, const vrv_value *v)
 /* Appends value v of the current row to column c. */
 static void bcol_add(vrv_table_builder *b, bcol *c, const vrv_value *v)
 {
-    {
-        const vrv_value *one = v;
-        if (v->type == VRV_V_ARRAY && v->len == 1 && c->type != VRV_C_STRING) one = &v->u.a[0];
-        bool isnull = false;
+    const vrv_value *one = v;
+    if (v->type == VRV_V_ARRAY && v->len == 1 && c->type != VRV_C_STRING) one = &v->u.a[0];
+    bool isnull = false;
+    switch (c->type) {
+    case VRV_C_STRING:
+    case VRV_C_JSON: bcol_add_string(b, c, v); break;
+    case VRV_C_LONG: {
+        int64_t x = 0;
+        if (one->type == VRV_V_DOUBLE) x = (int64_t)one->u.d;
+        else if (one->type == VRV_V_FLOAT) x = (int64_t)one->u.f;
+        else if (!vrv_value_to_long(one, &x)) isnull = true;
+        vrv_vec_push(&c->l, isnull ? 0 : x);
+        break;
+    }
+    case VRV_C_DOUBLE: {
+        double x = 0;
+        if (!vrv_value_to_double(one, &x)) isnull = true;
+        vrv_vec_push(&c->d, isnull ? 0 : x);
+        break;
+    }
+    case VRV_C_FLOAT: {
+        double x = 0;
+        if (one->type == VRV_V_FLOAT) x = one->u.f;
+        else if (!vrv_value_to_double(one, &x)) isnull = true;
+        vrv_vec_push(&c->f, isnull ? 0.0f : (float)x);
+        break;
+    }
+    default: {
+        vrv_value cv = vrv_null();
+        if (v->type == VRV_V_COMPLEX) {
+            cv = vrv_agg_complex_to_bytes(v, &b->arena);
+            cv.u.ptr = vrv_arena_memdup(&b->arena, cv.u.ptr, cv.len ? cv.len : 1);
+        } else if (v->type == VRV_V_STRING) {
+            cv = vrv_string(vrv_arena_strndup(&b->arena, v->u.s, v->len), v->len);
+        } else if (v->type != VRV_V_NULL) {
+            cv = *v;
+        }
+        isnull = cv.type == VRV_V_NULL;
+        vrv_vec_push(&c->cx, cv);
+        break;
+    }
+    }
+    if (c->type != VRV_C_STRING && c->type != VRV_C_JSON) {
+        vrv_vec_push(&c->nulls, isnull ? 1 : 0);
+        if (isnull) c->any_null = true;
+    }
+}
+
+/* Makes room for n more rows in every column, so adding a known number of
+ * rows grows no vector by copying. */
+static void builder_reserve(vrv_table_builder *b, size_t n)
+{
+    vrv_vec_reserve(&b->times, b->times.n + n);
+    for (size_t i = 0; i < b->ncols; i++) {
+        bcol *c = &b->c[i];
         switch (c->type) {
         case VRV_C_STRING:
-        case VRV_C_JSON: bcol_add_string(b, c, v); break;
-        case VRV_C_LONG: {
-            int64_t x = 0;
-            if (one->type == VRV_V_DOUBLE) x = (int64_t)one->u.d;
-            else if (one->type == VRV_V_FLOAT) x = (int64_t)one->u.f;
-            else if (!vrv_value_to_long(one, &x)) isnull = true;
-            vrv_vec_push(&c->l, isnull ? 0 : x);
+        case VRV_C_JSON:
+            vrv_vec_reserve(&c->ids, c->ids.n + n);
+            vrv_vec_reserve(&c->off, c->off.n + n);
             break;
+        case VRV_C_LONG: vrv_vec_reserve(&c->l, c->l.n + n); break;
+        case VRV_C_DOUBLE: vrv_vec_reserve(&c->d, c->d.n + n); break;
+        case VRV_C_FLOAT: vrv_vec_reserve(&c->f, c->f.n + n); break;
+        default: vrv_vec_reserve(&c->cx, c->cx.n + n); break;
         }
-        case VRV_C_DOUBLE: {
-            double x = 0;
-            if (!vrv_value_to_double(one, &x)) isnull = true;
-            vrv_vec_push(&c->d, isnull ? 0 : x);
-            break;
-        }
-        case VRV_C_FLOAT: {
-            double x = 0;
-            if (one->type == VRV_V_FLOAT) x = one->u.f;
-            else if (!vrv_value_to_double(one, &x)) isnull = true;
-            vrv_vec_push(&c->f, isnull ? 0.0f : (float)x);
-            break;
-        }
-        default: {
-            vrv_value cv = vrv_null();
-            if (v->type == VRV_V_COMPLEX) {
-                cv = vrv_agg_complex_to_bytes(v, &b->arena);
-                cv.u.ptr = vrv_arena_memdup(&b->arena, cv.u.ptr, cv.len ? cv.len : 1);
-            } else if (v->type == VRV_V_STRING) {
-                cv = vrv_string(vrv_arena_strndup(&b->arena, v->u.s, v->len), v->len);
-            } else if (v->type != VRV_V_NULL) {
-                cv = *v;
-            }
-            isnull = cv.type == VRV_V_NULL;
-            vrv_vec_push(&c->cx, cv);
-            break;
-        }
-        }
-        if (c->type != VRV_C_STRING && c->type != VRV_C_JSON) {
-            vrv_vec_push(&c->nulls, isnull ? 1 : 0);
-            if (isnull) c->any_null = true;
-        }
+        if (c->type != VRV_C_STRING && c->type != VRV_C_JSON)
+            vrv_vec_reserve(&c->nulls, c->nulls.n + n);
     }
 }
 
@@ -501,24 +522,7 @@ vrv_adapter *vrv_adapter_index_range(const vrv_index *idx, const vrv_index_snaps
         types[snap.ndims + m] = ct.type;
     }
     vrv_table_builder *b = vrv_table_builder_new(names, types, nc);
-    /* the row count is known: no vector grows by copying */
-    size_t want = to - from;
-    vrv_vec_reserve(&b->times, want);
-    for (size_t i = 0; i < nc; i++) {
-        bcol *c = &b->c[i];
-        switch (c->type) {
-        case VRV_C_STRING:
-        case VRV_C_JSON:
-            vrv_vec_reserve(&c->ids, want);
-            vrv_vec_reserve(&c->off, want + 1);
-            break;
-        case VRV_C_LONG: vrv_vec_reserve(&c->l, want); break;
-        case VRV_C_DOUBLE: vrv_vec_reserve(&c->d, want); break;
-        case VRV_C_FLOAT: vrv_vec_reserve(&c->f, want); break;
-        default: vrv_vec_reserve(&c->cx, want); break;
-        }
-        if (c->type != VRV_C_STRING && c->type != VRV_C_JSON) vrv_vec_reserve(&c->nulls, want);
-    }
+    builder_reserve(b, to - from);
     uint32_t *order = vrv_index_sorted_range(idx, &snap, from, to);
     vrv_value *vals = vrv_calloc(nc ? nc : 1, sizeof *vals);
     /* A string dimension's single values go in by the index's dictionary id:

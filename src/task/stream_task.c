@@ -560,12 +560,23 @@ static char *dims_union(const char *csv, const vrv_index *idx)
     return vrv_buf_detach(&b);
 }
 
+/* Frees the indexes a persist spilled and their query views, taken out of
+ * their sinks under qmu, and the arrays that held them. */
+static void free_spilled(vrv_index **gone, vrv_index_view **views, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        vrv_index_free(gone[i]);
+        vrv_index_view_free(views[i]);
+    }
+    free(gone);
+    free(views);
+}
+
 static int persist_wait(stask *st, vrv_error *err);
 
 /* Writes every sink's in-memory rows to a new spill file, then the commit
  * naming them with the current positions: after it, a restart resumes here.
  * A persist in flight (persist_start) is finished first. */
-
 static int persist_all(stask *st, vrv_error *err)
 {
     if (persist_wait(st, err) < 0) return -1;
@@ -631,12 +642,7 @@ static int persist_all(stask *st, vrv_error *err)
             s->spilled_rows = rows[i];
         }
         pthread_mutex_unlock(&st->qmu);
-        for (size_t i = 0; i < n; i++) {
-            vrv_index_free(gone[i]);
-            vrv_index_view_free(views[i]);
-        }
-        free(gone);
-        free(views);
+        free_spilled(gone, views, n);
         if (written) VRV_DEBUG(MOD, "persisted %zu sinks", written);
     } else {
         vrv_error_prefix(err, "persist");
@@ -778,12 +784,7 @@ static int persist_finish(stask *st, vrv_error *err)
             s->spilled_rows += bg->items.v[i].rows;
         }
         pthread_mutex_unlock(&st->qmu);
-        for (size_t i = 0; i < n; i++) {
-            vrv_index_free(gone[i]);
-            vrv_index_view_free(views[i]);
-        }
-        free(gone);
-        free(views);
+        free_spilled(gone, views, n);
         VRV_DEBUG(MOD, "persisted %zu sinks in the background", n);
     }
     bg_free(bg);
