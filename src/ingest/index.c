@@ -546,6 +546,18 @@ static inline const row_rec *rec_of(const vrv_index *idx, size_t row)
     return &chunk_of(idx, row)->rows[row & (VRV_INDEX_CHUNK - 1)];
 }
 
+void vrv_index_prefetch_row(const vrv_index *idx, size_t row, int stage)
+{
+    const chunk *c = chunk_of(idx, row);
+    const row_rec *rec = &c->rows[row & (VRV_INDEX_CHUNK - 1)];
+    if (stage == 0) {
+        __builtin_prefetch(rec);
+        return;
+    }
+    __builtin_prefetch(rec->key);
+    __builtin_prefetch(c->states + (row & (VRV_INDEX_CHUNK - 1)) * idx->state_total);
+}
+
 vrv_ms vrv_index_row_time(const vrv_index *idx, size_t row)
 {
     return rec_of(idx, row)->t;

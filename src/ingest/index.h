@@ -134,6 +134,21 @@ void vrv_index_snapshot_take(const vrv_index *idx, vrv_index_snapshot *snap);
 
 /* Row time. */
 vrv_ms vrv_index_row_time(const vrv_index *idx, size_t row);
+/* A hint to the processor, no effect on results: fetch row's record (stage
+ * 0), or, once that is in, its key and metric states (stage 1). Readers that
+ * walk rows in storage order (random in memory) ask for the record of the
+ * row 2k ahead and the rest of the row k ahead. */
+#define VRV_INDEX_PREFETCH_AHEAD 8
+void vrv_index_prefetch_row(const vrv_index *idx, size_t row, int stage);
+/* Issues both stages for order[i + k] and order[i + 2k] (order has n rows). */
+static inline void vrv_index_prefetch_ahead(const vrv_index *idx, const uint32_t *order, size_t i,
+                                            size_t n)
+{
+    if (i + 2 * VRV_INDEX_PREFETCH_AHEAD < n)
+        vrv_index_prefetch_row(idx, order[i + 2 * VRV_INDEX_PREFETCH_AHEAD], 0);
+    if (i + VRV_INDEX_PREFETCH_AHEAD < n)
+        vrv_index_prefetch_row(idx, order[i + VRV_INDEX_PREFETCH_AHEAD], 1);
+}
 /* Decodes dimension d of a row into *out (strings borrowed from the index's
  * dictionary, multi-values as an ARRAY built in arena). Null when the row
  * predates the dimension. */

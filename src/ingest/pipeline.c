@@ -252,7 +252,8 @@ static int compile_metrics(vrv_pipeline *p, vrv_error *err)
         m.ops.add = op_add;
         m.ops.merge = op_merge;
         m.ops.destroy = op_destroy;
-        m.ops.heap_bytes = op_heap;
+        /* plain numbers own no memory: no accounting call per row */
+        m.ops.heap_bytes = vrv_agg_has_heap(m.inner) ? op_heap : NULL;
         vrv_vec_push(&p->metrics, m);
     }
     for (size_t i = 0; i < p->metrics.n; i++) {

@@ -538,6 +538,7 @@ vrv_adapter *vrv_adapter_index_range(const vrv_index *idx, const vrv_index_snaps
     vrv_buf tmp = VRV_BUF_INIT;
     for (size_t k = 0; k < to - from; k++) {
         size_t row = order[k];
+        vrv_index_prefetch_ahead(idx, order, k, to - from);
         vrv_arena_reset(&ar);
         vrv_vec_push(&b->times, vrv_index_row_time(idx, row));
         for (size_t d = 0; d < snap.ndims; d++) {

@@ -243,6 +243,10 @@ void vrv_posmap_set(vrv_posmap *m, const vrv_part *p, const vrv_pos *pos);
 const vrv_pos *vrv_posmap_get(const vrv_posmap *m, const vrv_part *p);
 /* p's place among m's entries (m->v[i], in vrv_part_cmp order), -1 if absent. */
 long vrv_posmap_index(const vrv_posmap *m, const vrv_part *p);
+/* The same, trying place `near` first: one compare instead of a binary search
+ * when the caller knows where p probably is (the maps of one task hold the
+ * same partitions, in the same order). */
+long vrv_posmap_index_near(const vrv_posmap *m, const vrv_part *p, size_t near);
 bool vrv_posmap_del(vrv_posmap *m, const vrv_part *p);
 /* Whether the keys are multi-topic (Druid looks at the first key). */
 bool vrv_posmap_multi_topic(const vrv_posmap *m);

@@ -128,6 +128,7 @@ int vrv_task_persist(const vrv_index *idx, const vrv_agg_list *metrics,
     vrv_buf tmp = VRV_BUF_INIT;
     for (size_t i = 0; i < snap.nrows; i++) {
         size_t r = order[i];
+        vrv_index_prefetch_ahead(idx, order, i, snap.nrows);
         for (size_t d = 0; d < snap.ndims; d++) {
             uint32_t id;
             ids[d] = VRV_SEG_NO_ID;

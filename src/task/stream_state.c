@@ -294,18 +294,19 @@ int vrv_stask_seqs_load(const char *persist_dir, vrv_stream_type t, const char *
 bool vrv_stask_seq_open(const vrv_stask_seq *q, const vrv_posmap *curr)
 {
     for (size_t i = 0; i < q->end.n; i++) {
-        const vrv_pos *c = vrv_posmap_get(curr, &q->end.v[i].part);
-        if (c && vrv_pos_more_after(c, &q->end.v[i].pos)) return true;
+        long k = vrv_posmap_index_near(curr, &q->end.v[i].part, i);
+        if (k >= 0 && vrv_pos_more_after(&curr->v[k].pos, &q->end.v[i].pos)) return true;
     }
     return false;
 }
 
 bool vrv_stask_seq_can_handle(const vrv_stask_seq *q, const vrv_part *part, const vrv_pos *pos,
-                              const vrv_posmap *curr)
+                              const vrv_posmap *curr, size_t near)
 {
-    const vrv_pos *s = vrv_posmap_get(&q->start, part);
-    const vrv_pos *e = vrv_posmap_get(&q->end, part);
-    if (!s || !e || !vrv_stask_seq_open(q, curr)) return false;
+    long si = vrv_posmap_index_near(&q->start, part, near);
+    long ei = si < 0 ? -1 : vrv_posmap_index_near(&q->end, part, (size_t)si);
+    if (ei < 0 || !vrv_stask_seq_open(q, curr)) return false;
+    const vrv_pos *s = &q->start.v[si].pos, *e = &q->end.v[ei].pos;
     int c = vrv_pos_cmp(pos, s);
     if (s->exclusive ? c <= 0 : c < 0) return false;
     return vrv_pos_more_to_read(pos, e);

@@ -89,9 +89,10 @@ bool vrv_stask_seq_open(const vrv_stask_seq *q, const vrv_posmap *curr);
 
 /* Does the record at pos of part belong to q (SequenceMetadata.canHandle)?
  * start <= pos (< when exclusive), pos < end (Kafka; Kinesis pos <= end),
- * and q still open. */
+ * and q still open. near: where part probably is in q's maps (see
+ * vrv_posmap_index_near); any value gives the same answer. */
 bool vrv_stask_seq_can_handle(const vrv_stask_seq *q, const vrv_part *part, const vrv_pos *pos,
-                              const vrv_posmap *curr);
+                              const vrv_posmap *curr, size_t near);
 
 /* Do the stored positions of a supervisor cover a sequence's end: for every
  * partition of end, a stored position of the same stream at or past it?

@@ -174,6 +174,9 @@ typedef struct stask {
     vrv_row_stats stats_base; /* row counters restored from the commit: the records read
                               before the restart, which this process's pipeline did not see */
     uint64_t errors_seen;  /* unparseable + processedWithError when events was built */
+    size_t *near;          /* by supplier assignment slot: where its partition was last
+                              found in curr (process_record) */
+    size_t near_n, near_cap;
     bool prev_taken;       /* Kinesis: the last whole record read went to a sequence, so
                               its further KPL user records (VRV_REC_SUBRECORD) go there too */
     vrv_task_meters meters;
@@ -838,8 +841,10 @@ static int persist_start(stask *st, vrv_error *err)
     return 0;
 }
 
-/* Druid's persist triggers: rows or bytes in memory, or the period. */
-static bool persist_due(stask *st)
+/* Druid's persist triggers: rows or bytes in memory, or (with_period) the
+ * period. The record loop leaves the period to the check after each batch:
+ * reading the clock costs more per record than the rest of the check. */
+static bool persist_due(stask *st, bool with_period)
 {
     const vrv_spec_stream_tuning *t = &st->pl.spec.tuning;
     uint64_t rows = 0, bytes = 0;
@@ -852,7 +857,7 @@ static bool persist_due(stask *st)
     if (rows == 0) return false;
     return rows >= (uint64_t)t->c.max_rows_in_memory ||
            (int64_t)bytes >= t->c.max_bytes_in_memory_effective ||
-           now_ms() - st->last_persist_ms >= t->intermediate_persist_period;
+           (with_period && now_ms() - st->last_persist_ms >= t->intermediate_persist_period);
 }
 
 /* ---- handoff -------------------------------------------------------------------------- */
@@ -1562,15 +1567,17 @@ static int out_of_range(stask *st, const vrv_batch *b, vrv_error *err)
 }
 
 /* The row counts a record added, per partition of the task (recordsProcessed). */
-static size_t part_index(const stask *st, const vrv_part *p)
+static size_t part_index(const stask *st, const vrv_part *p, size_t near)
 {
-    long i = vrv_posmap_index(&st->pl.start, p);
+    long i = vrv_posmap_index_near(&st->pl.start, p, near);
     return i < 0 ? 0 : (size_t)i;
 }
 
-/* Runs record r of partition part through the pipeline into sequence q. */
-static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, vrv_batch *b,
-                         const vrv_stask_seq *q, const vrv_stask_seq **to_cp, vrv_error *err)
+/* Runs record r of partition part through the pipeline into sequence q;
+ * near: where part probably is in the task's position maps. */
+static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, size_t near,
+                         vrv_batch *b, const vrv_stask_seq *q, const vrv_stask_seq **to_cp,
+                         vrv_error *err)
 {
     st->cur_seq = q;
     vrv_record_meta meta = {.key = r->key,
@@ -1589,7 +1596,7 @@ static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, v
     uint64_t before = rs->processed + rs->processed_with_error;
     int rc = vrv_pipeline_process(st->pipe, r->value, r->value_len, &meta, true, row_sink, st, err);
     if (rc < 0) return rc;
-    st->part_rows[part_index(st, part)] += rs->processed + rs->processed_with_error - before;
+    st->part_rows[part_index(st, part, near)] += rs->processed + rs->processed_with_error - before;
     /* Druid's isPushRequired: a full segment (or task) closes the sequence. */
     uint64_t total = 0;
     for (size_t i = 0; i < st->sinks.n; i++)
@@ -1606,20 +1613,23 @@ static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, v
     return 0;
 }
 
-/* Runs one record; *finished says the partition is read to its end. */
-static int process_record(stask *st, const vrv_record *r, const vrv_part *part, vrv_batch *b,
-                          const vrv_stask_seq **to_cp, bool *finished, vrv_error *err)
+/* Runs one record; *finished says the partition is read to its end. *near
+ * is where part was last found in the task's position maps (they hold the
+ * same partitions in the same order, so one compare usually finds it in
+ * each); it is updated. */
+static int process_record(stask *st, const vrv_record *r, const vrv_part *part, size_t *near,
+                          vrv_batch *b, const vrv_stask_seq **to_cp, bool *finished, vrv_error *err)
 {
     *finished = false;
-    vrv_pos pos = vrv_record_pos(st->sup, r);
-    const vrv_pos *cur = vrv_posmap_get(&st->curr, part);
+    long ci = vrv_posmap_index_near(&st->curr, part, *near);
     char a[VRV_POS_TEXT_MAX + 1], c[VRV_POS_TEXT_MAX + 1];
-    if (!cur) return vrv_error_set(err, VRV_EINTERNAL, "Current offset is null for partition[%s]", part->id);
+    if (ci < 0) return vrv_error_set(err, VRV_EINTERNAL, "Current offset is null for partition[%s]", part->id);
+    *near = (size_t)ci;
+    const vrv_pos *cur = &st->curr.v[ci].pos;
     if (r->flags & VRV_REC_END_OF_SHARD) {
         /* A closed Kinesis shard read to its end: its position becomes EOS
          * and nothing more is read from it. */
-        vrv_pos eos = vrv_pos_marker(VRV_STREAM_KINESIS, VRV_POS_EOS);
-        vrv_posmap_set(&st->curr, part, &eos);
+        st->curr.v[ci].pos = vrv_pos_marker(VRV_STREAM_KINESIS, VRV_POS_EOS);
         *finished = true;
         st->prev_taken = false;
         return 0;
@@ -1628,10 +1638,12 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
         /* A further user record of the KPL aggregate just read: same
          * sequence number, same sequence of segments. */
         if (!st->prev_taken) return 0;
-        return ingest_record(st, r, part, b, st->cur_seq, to_cp, err);
+        return ingest_record(st, r, part, *near, b, st->cur_seq, to_cp, err);
     }
     st->prev_taken = false;
-    if (vrv_pos_cmp(&pos, cur) < 0) {
+    vrv_pos pos = vrv_record_pos(st->sup, r);
+    int pc = vrv_pos_cmp(&pos, cur);
+    if (pc < 0) {
         vrv_pos_format(&pos, a, sizeof a);
         vrv_pos_format(cur, c, sizeof c);
         return vrv_error_set(err, VRV_EINTERNAL,
@@ -1640,13 +1652,14 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
                              a, c, part->id);
     }
     /* Kinesis: the record at an exclusive current position was read already. */
-    if (cur->exclusive && vrv_pos_cmp(&pos, cur) == 0) return 0;
-    const vrv_pos *e = vrv_posmap_get(&st->end, part);
+    if (cur->exclusive && pc == 0) return 0;
+    long ei = vrv_posmap_index_near(&st->end, part, *near);
+    const vrv_pos *e = ei < 0 ? NULL : &st->end.v[ei].pos;
     vrv_pos next = vrv_pos_after(&pos);
     if (e && vrv_pos_more_to_read(&pos, e)) {
         const vrv_stask_seq *q = NULL;
         for (size_t i = 0; i < st->seqs.n && !q; i++)
-            if (vrv_stask_seq_can_handle(&st->seqs.v[i], part, &pos, &st->curr)) q = &st->seqs.v[i];
+            if (vrv_stask_seq_can_handle(&st->seqs.v[i], part, &pos, &st->curr, *near)) q = &st->seqs.v[i];
         if (!q) {
             vrv_buf sb = VRV_BUF_INIT;
             vrv_buf_putc(&sb, '[');
@@ -1663,10 +1676,12 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
             vrv_buf_free(&sb);
             return rc;
         }
-        int rc = ingest_record(st, r, part, b, q, to_cp, err);
+        int rc = ingest_record(st, r, part, *near, b, q, to_cp, err);
         if (rc < 0) return rc;
         st->prev_taken = true;
-        vrv_posmap_set(&st->curr, part, &next);
+        ci = vrv_posmap_index_near(&st->curr, part, *near);
+        if (ci >= 0) st->curr.v[ci].pos = next;
+        else vrv_posmap_set(&st->curr, part, &next);
     }
     *finished = !e || vrv_pos_cmp(&next, e) >= 0;
     return 0;
@@ -1731,18 +1746,22 @@ static int read_loop(stask *st, vrv_error *err)
         for (size_t i = 0; i < b.n && rc == 0; i++) {
             const vrv_record *r = &b.recs[i];
             if (r->part >= na) continue;
-            vrv_part part = as[r->part];
+            const vrv_part *part = &as[r->part];
+            if (r->part >= st->near_n) {
+                vrv_grow((void **)&st->near, &st->near_cap, r->part + 1, sizeof *st->near);
+                for (; st->near_n <= r->part; st->near_n++) st->near[st->near_n] = st->near_n;
+            }
             bool finished;
-            rc = process_record(st, r, &part, &b, &to_cp, &finished, err);
+            rc = process_record(st, r, part, &st->near[r->part], &b, &to_cp, &finished, err);
             if (rc == 0 && finished) {
-                VRV_INFO(MOD, "finished reading partition[%s]", part.id);
+                VRV_INFO(MOD, "finished reading partition[%s]", part->id);
                 reassign = true;
                 closed |= (r->flags & VRV_REC_END_OF_SHARD) != 0;
             }
             /* Never persist between the user records of one KPL aggregate:
              * the position saved would skip the rest of them. */
             bool mid = i + 1 < b.n && (b.recs[i + 1].flags & VRV_REC_SUBRECORD);
-            if (rc == 0 && !mid && persist_due(st)) rc = persist_start(st, err);
+            if (rc == 0 && !mid && persist_due(st, false)) rc = persist_start(st, err);
         }
         vrv_supplier_release(st->sup, &b);
         if (rc < 0) break;
@@ -1758,7 +1777,7 @@ static int read_loop(stask *st, vrv_error *err)
             still_reading = assigned > 0;
         }
         mark_stats(st);
-        if (persist_due(st) && (rc = persist_start(st, err)) < 0) break;
+        if (persist_due(st, true) && (rc = persist_start(st, err)) < 0) break;
         if ((rc = persist_poll(st, err)) < 0) break;
         pthread_mutex_lock(&st->mu);
         bool hand_over = now_ms() > st->next_checkpoint_ms;
@@ -2539,6 +2558,7 @@ static void teardown(stask *st)
     json_decref(st->rt_meta);
     free(st->background_error);
     free(st->part_rows);
+    free(st->near);
     free(st->persist_dir);
     free(st->out_dir);
     vrv_task_meters_destroy(&st->meters);

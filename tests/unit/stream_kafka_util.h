@@ -53,12 +53,15 @@ static double now_s(void)
 }
 
 /* Produces records "rec-%07d" i for i in [first, first + n), record i to
- * partition i % partitions, each padded to pad bytes (0: no padding). */
-static void produce_numbered(const char *topic, int first, int n, size_t pad)
+ * partition i % partitions, each padded to pad bytes (0: no padding); props:
+ * extra producer settings ("name=value", NULL-terminated; may be NULL). */
+static void produce_numbered_with(const char *topic, int first, int n, size_t pad,
+                                  const char *const *props)
 {
     vrv_error err;
     vrv_kafka_producer *p;
-    vrv_kafka_producer_config cfg = {.bootstrap = vrv_kmock_bootstrap(mock()), .topic = topic};
+    vrv_kafka_producer_config cfg = {
+        .bootstrap = vrv_kmock_bootstrap(mock()), .topic = topic, .props = props};
     if (vrv_kafka_producer_new(&cfg, &p, &err) != VRV_OK) {
         vrv_test_fail(__FILE__, __LINE__, "producer: %s", err.msg);
         return;
@@ -81,6 +84,11 @@ static void produce_numbered(const char *topic, int first, int n, size_t pad)
     if (vrv_kafka_producer_flush(p, 10000, &err) != VRV_OK)
         vrv_test_fail(__FILE__, __LINE__, "flush: %s", err.msg);
     vrv_kafka_producer_destroy(p);
+}
+
+static void produce_numbered(const char *topic, int first, int n, size_t pad)
+{
+    produce_numbered_with(topic, first, n, pad, NULL);
 }
 
 /* A supplier on topic (or pattern when multi) with extra consumer properties

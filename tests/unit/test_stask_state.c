@@ -112,12 +112,16 @@ TEST(sequences_route_records)
     vrv_pos r9 = vrv_pos_kafka(9), r10 = vrv_pos_kafka(10), r3 = vrv_pos_kafka(3),
             r4 = vrv_pos_kafka(4);
     /* Offset 9 of partition 0 is before the checkpoint: sequence 0; 10 is sequence 1's. */
-    CHECK(vrv_stask_seq_can_handle(&s.v[0], &p0, &r9, &curr));
-    CHECK(!vrv_stask_seq_can_handle(&s.v[1], &p0, &r9, &curr));
-    CHECK(!vrv_stask_seq_can_handle(&s.v[0], &p0, &r10, &curr));
-    CHECK(vrv_stask_seq_can_handle(&s.v[1], &p0, &r10, &curr));
-    CHECK(vrv_stask_seq_can_handle(&s.v[0], &p1, &r3, &curr));
-    CHECK(vrv_stask_seq_can_handle(&s.v[1], &p1, &r4, &curr));
+    CHECK(vrv_stask_seq_can_handle(&s.v[0], &p0, &r9, &curr, 0));
+    CHECK(!vrv_stask_seq_can_handle(&s.v[1], &p0, &r9, &curr, 0));
+    CHECK(!vrv_stask_seq_can_handle(&s.v[0], &p0, &r10, &curr, 0));
+    CHECK(vrv_stask_seq_can_handle(&s.v[1], &p0, &r10, &curr, 0));
+    /* near is only where to look first: a right, wrong or out-of-range
+     * place gives the same answer */
+    CHECK(vrv_stask_seq_can_handle(&s.v[0], &p1, &r3, &curr, 1));
+    CHECK(vrv_stask_seq_can_handle(&s.v[0], &p1, &r3, &curr, 0));
+    CHECK(vrv_stask_seq_can_handle(&s.v[1], &p1, &r4, &curr, 7));
+    CHECK(!vrv_stask_seq_can_handle(&s.v[1], &p1, &r3, &curr, 1));
     CHECK(vrv_stask_seq_open(&s.v[0], &curr));
     /* Once both partitions reached sequence 0's end it is closed (ready to publish). */
     vrv_posmap_free(&curr);

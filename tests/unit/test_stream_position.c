@@ -407,6 +407,45 @@ static int64_t kget(const vrv_posmap *m, const char *topic, int part)
     return pos ? pos->offset : -999;
 }
 
+TEST(posmap_index_near)
+{
+    /* index_near answers as index whatever place it is told to try first */
+    vrv_posmap k, mt, kn;
+    vrv_posmap_init(&k, VRV_STREAM_KAFKA, "t");
+    vrv_posmap_init(&mt, VRV_STREAM_KAFKA, "t.*");
+    vrv_posmap_init(&kn, VRV_STREAM_KINESIS, "s");
+    vrv_pos zero = vrv_pos_kafka(0);
+    for (int p = 0; p < 5; p++) {
+        vrv_part a = kpart(NULL, p), b = kpart("ta", p), c = kpart("tb", p);
+        vrv_posmap_set(&k, &a, &zero);
+        vrv_posmap_set(&mt, &b, &zero);
+        vrv_posmap_set(&mt, &c, &zero);
+    }
+    vrv_pos seq = vrv_pos_marker(VRV_STREAM_KINESIS, VRV_POS_EOS);
+    vrv_part s0 = shard("shardId-0"), s1 = shard("shardId-1"), s2 = shard("shardId-2");
+    vrv_posmap_set(&kn, &s0, &seq);
+    vrv_posmap_set(&kn, &s1, &seq);
+    for (size_t near = 0; near < 12; near++) {
+        for (int p = 0; p < 6; p++) {
+            vrv_part a = kpart(NULL, p), b = kpart("ta", p), c = kpart("tb", p);
+            CHECK_INT(vrv_posmap_index_near(&k, &a, near), vrv_posmap_index(&k, &a));
+            CHECK_INT(vrv_posmap_index_near(&mt, &b, near), vrv_posmap_index(&mt, &b));
+            CHECK_INT(vrv_posmap_index_near(&mt, &c, near), vrv_posmap_index(&mt, &c));
+        }
+        CHECK_INT(vrv_posmap_index_near(&kn, &s1, near), 1);
+        CHECK_INT(vrv_posmap_index_near(&kn, &s2, near), -1);
+    }
+    /* ta:0..4 are places 0..4, tb:0..4 places 5..9: place 1 holds the same
+     * partition number of another topic, which is not tb:1 */
+    vrv_part tb1 = kpart("tb", 1);
+    CHECK_INT(vrv_posmap_index_near(&mt, &tb1, 1), 6);
+    vrv_part five = kpart(NULL, 5);
+    CHECK_INT(vrv_posmap_index_near(&k, &five, 4), -1);
+    vrv_posmap_free(&k);
+    vrv_posmap_free(&mt);
+    vrv_posmap_free(&kn);
+}
+
 TEST(posmap_plus_minus_matches)
 {
     vrv_posmap a, b, r;
