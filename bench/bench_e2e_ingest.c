@@ -102,6 +102,20 @@ static int consume_main(const char *bootstrap, const char *topic, long n)
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++)
         if (rd_kafka_conf_set(conf, kv[i][0], kv[i][1], es, sizeof es) != RD_KAFKA_CONF_OK)
             die("consumer config", es);
+    /* BENCH_CONSUMER_PROPS="name=value,...": further settings for the plain
+     * consumer alone (to see what the client can do with other settings) */
+    const char *extra = getenv("BENCH_CONSUMER_PROPS");
+    if (extra && *extra) {
+        char *copy = strdup(extra), *save = NULL;
+        for (char *kvp = strtok_r(copy, ",", &save); kvp; kvp = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(kvp, '=');
+            if (!eq) die("BENCH_CONSUMER_PROPS", kvp);
+            *eq = '\0';
+            if (rd_kafka_conf_set(conf, kvp, eq + 1, es, sizeof es) != RD_KAFKA_CONF_OK)
+                die("BENCH_CONSUMER_PROPS", es);
+        }
+        free(copy);
+    }
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, es, sizeof es);
     if (!rk) die("consumer", es);
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
@@ -487,6 +501,16 @@ int main(int argc, char **argv)
 
     double c_cpu[20], c_wall[20], v_cpu[20], v_ing[20], v_wall[20], v_first[20], v_hwm[20], w;
     run_consumer(self, bootstrap, n, data.len, &w); /* warm-up */
+    if (getenv("BENCH_CONSUMER_ONLY")) {
+        /* the read limit alone, run by run (with BENCH_CONSUMER_PROPS: what
+         * other client settings give); no varve, no BENCH lines */
+        for (int k = 0; k < repeat; k++) {
+            double cpu = run_consumer(self, bootstrap, n, data.len, &w);
+            fprintf(stderr, "bench_e2e_ingest: consumer run %d: %.2f cpu-s %.2f s, %.0f records/cpu-s\n",
+                    k + 1, cpu, w, (double)n / cpu);
+        }
+        return 0;
+    }
     for (int k = 0; k < repeat; k++) {
         c_cpu[k] = run_consumer(self, bootstrap, n, data.len, &c_wall[k]);
         e2e_result r = run_varve(exe, bootstrap, n, bytes_sum);

@@ -495,6 +495,42 @@ static void on_exit_status(vrv_overlord *o, otask *t, int wstatus)
 
 /* Starts t's process. Caller holds mu (fork is quick and the child execs at
  * once). */
+
+/* A task's environment: the server's, with glibc's malloc asked to back the
+ * heap with transparent huge pages (GLIBC_TUNABLES glibc.malloc.hugetlb=1)
+ * unless the environment already sets glibc.malloc.hugetlb (0 turns it
+ * off). Where the kernel grants huge pages only on request (THP "madvise"),
+ * an ingesting task otherwise takes a page fault per 4 KiB of the memory its
+ * Kafka client and in-memory index keep touching anew. Built before fork (no
+ * allocation after it); *added is the one string allocated here. */
+static char **task_environ(char **added)
+{
+    extern char **environ;
+    size_t n = 0;
+    while (environ[n]) n++;
+    char **env = vrv_malloc((n + 2) * sizeof *env);
+    const char *key = "GLIBC_TUNABLES=", *opt = "glibc.malloc.hugetlb=1";
+    size_t k = 0;
+    bool seen = false;
+    *added = NULL;
+    for (size_t i = 0; i < n; i++) {
+        env[k++] = environ[i];
+        if (seen || strncmp(environ[i], key, strlen(key)) != 0) continue;
+        seen = true;
+        if (strstr(environ[i], "glibc.malloc.hugetlb=")) continue;
+        *added = vrv_malloc(strlen(environ[i]) + strlen(opt) + 2);
+        sprintf(*added, "%s%s%s", environ[i], environ[i][strlen(key)] ? ":" : "", opt);
+        env[k - 1] = *added;
+    }
+    if (!seen) {
+        *added = vrv_malloc(strlen(key) + strlen(opt) + 1);
+        sprintf(*added, "%s%s", key, opt);
+        env[k++] = *added;
+    }
+    env[k] = NULL;
+    return env;
+}
+
 static int launch(vrv_overlord *o, otask *t, vrv_error *err)
 {
     char *dir = task_dir(o, t->id);
@@ -515,6 +551,8 @@ static int launch(vrv_overlord *o, otask *t, vrv_error *err)
         if (logfd < 0) rc = vrv_error_set(err, VRV_EIO, "opening %s: %s", logp, strerror(errno));
     }
     pid_t pid = -1;
+    char *tunables = NULL;
+    char **envp = rc == 0 ? task_environ(&tunables) : NULL;
     if (rc == 0) {
         char mem[32];
         snprintf(mem, sizeof mem, "%lld", (long long)o->cfg.task_memory);
@@ -539,11 +577,13 @@ static int launch(vrv_overlord *o, otask *t, vrv_error *err)
             dup2(logfd, 2);
             if (syscall(SYS_close_range, 3, ~0U, 0) != 0)
                 for (int fd = 3; fd < 65536; fd++) close(fd);
-            execv(o->cfg.exe, argv);
+            execve(o->cfg.exe, argv, envp);
             _exit(127);
         }
         if (pid < 0) rc = vrv_error_set(err, VRV_EIO, "fork: %s", strerror(errno));
     }
+    free(envp);
+    free(tunables);
     if (logfd >= 0) close(logfd);
     if (rc == 0) {
         char text[32];
