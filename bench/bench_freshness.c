@@ -21,7 +21,10 @@
  * the query latency p50/p99, the rate achieved. BENCH_QUICK=1 measures 10 s
  * instead of 30 s; BENCH_RATE overrides the rate; BENCH_POLL_MS the query
  * period; BENCH_LOG the server's and task's log level (default warn; the
- * data directory /tmp/varve-freshness-* is left for reading).
+ * data directory /tmp/varve-freshness-* is left for reading); BENCH_MAX_ROWS
+ * the task's maxRowsInMemory (default 25,000); BENCH_RAW_SPILLS=1 writes the
+ * task's intermediate persists uncompressed (indexSpecForIntermediatePersists
+ * {"dimensionCompression":"uncompressed","metricCompression":"none"}).
  */
 #include <limits.h>
 #include <pthread.h>
@@ -140,7 +143,7 @@ static const char *SPEC =
     "\"ioConfig\":{\"topic\":\"fresh\",\"inputFormat\":{\"type\":\"json\"},"
     "\"consumerProperties\":{\"bootstrap.servers\":\"%s\"},\"taskCount\":1,\"replicas\":1,"
     "\"taskDuration\":\"PT1H\",\"useEarliestOffset\":true,\"startDelay\":\"PT0.1S\"},"
-    "\"tuningConfig\":{\"type\":\"kafka\",\"maxRowsInMemory\":%ld}}}";
+    "\"tuningConfig\":{\"type\":\"kafka\",\"maxRowsInMemory\":%ld%s}}}";
 
 int main(void)
 {
@@ -181,7 +184,14 @@ int main(void)
     snprintf(base, sizeof base, "http://127.0.0.1:%u", (unsigned)vrv_node_port(node));
     vrv_http_client *http = vrv_http_client_new(NULL);
     vrv_buf spec = VRV_BUF_INIT, url = VRV_BUF_INIT;
-    vrv_buf_printf(&spec, SPEC, bootstrap, max_rows);
+    /* BENCH_RAW_SPILLS=1: the task's intermediate persists uncompressed
+     * (tuningConfig indexSpecForIntermediatePersists), which every query
+     * reads */
+    const char *extra = getenv("BENCH_RAW_SPILLS")
+                            ? ",\"indexSpecForIntermediatePersists\":{\"dimensionCompression\":"
+                              "\"uncompressed\",\"metricCompression\":\"none\"}"
+                            : "";
+    vrv_buf_printf(&spec, SPEC, bootstrap, max_rows, extra);
     vrv_buf_printf(&url, "%s/druid/indexer/v1/supervisor", base);
     if (api(http, "POST", url.data, spec.data, NULL) != 200) die("supervisor", "refused");
     vrv_buf_free(&spec);
