@@ -32,6 +32,10 @@
  *
  *   bench_e2e_ingest [N]     default 2,000,000 (300,000 with BENCH_QUICK=1)
  *   BENCH_REPEAT=k           runs per side (default 3)
+ *   BENCH_CONSUMER_ONLY=1    only the plain consumer, k runs, a line each
+ *   BENCH_CONSUMER_PROPS=name=value,...
+ *                            further librdkafka settings for the plain
+ *                            consumer (what other client settings give)
  * Prints `BENCH <name> <value> <unit>` lines.
  */
 #include <dirent.h>
