@@ -59,6 +59,21 @@ t_stop() {
     T_PID=""
 }
 
+# t_task_tunables: GLIBC_TUNABLES as the server's running task processes were
+# started with, a line per distinct value ("unset" when absent). glibc cuts
+# the variable at each ':' in the process's memory when it parses it, so the
+# pieces are the lines that follow it in /proc/PID/environ.
+t_task_tunables() {
+    local pid
+    for pid in $(pgrep -P "$T_PID" -f ' task --id '); do
+        { tr '\0' '\n' </proc/"$pid"/environ; } 2>/dev/null |
+            awk '/^GLIBC_TUNABLES=/ {v = $0; on = 1; next}
+                 on && /^glibc\./ {v = v ":" $0; next}
+                 {on = 0}
+                 END {print v == "" ? "unset" : v}'
+    done | sort -u
+}
+
 # t_alive: the server process still runs and answers.
 t_alive() {
     kill -0 "$T_PID" 2>/dev/null || fail "server died"
