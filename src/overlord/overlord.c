@@ -493,9 +493,6 @@ static void on_exit_status(vrv_overlord *o, otask *t, int wstatus)
 
 /* ---- the runner ---------------------------------------------------------------------- */
 
-/* Starts t's process. Caller holds mu (fork is quick and the child execs at
- * once). */
-
 /* A task's environment: the server's, with glibc's malloc asked to back the
  * heap with transparent huge pages (GLIBC_TUNABLES glibc.malloc.hugetlb=1)
  * unless the environment already sets glibc.malloc.hugetlb (0 turns it
@@ -531,6 +528,8 @@ static char **task_environ(char **added)
     return env;
 }
 
+/* Starts t's process. Caller holds mu (fork is quick and the child execs at
+ * once). */
 static int launch(vrv_overlord *o, otask *t, vrv_error *err)
 {
     char *dir = task_dir(o, t->id);

@@ -512,21 +512,9 @@ const vrv_pos *vrv_posmap_get(const vrv_posmap *m, const vrv_part *p)
     return found ? &m->v[i].pos : NULL;
 }
 
-/* Equality of two partition ids in vrv_part_cmp's sense, cheaper. */
-static inline bool part_eq(const vrv_part *a, const vrv_part *b)
-{
-    if (a->stream != b->stream) return false;
-    if (a->stream == VRV_STREAM_KAFKA) {
-        if (a->partition != b->partition || a->multi_topic != b->multi_topic) return false;
-        return !a->multi_topic ||
-               (a->topic_len == b->topic_len && memcmp(a->id, b->id, a->topic_len) == 0);
-    }
-    return a->id_len == b->id_len && memcmp(a->id, b->id, a->id_len) == 0;
-}
-
 long vrv_posmap_index_near(const vrv_posmap *m, const vrv_part *p, size_t near)
 {
-    if (near < m->n && part_eq(&m->v[near].part, p)) return (long)near;
+    if (near < m->n && vrv_part_equal(&m->v[near].part, p)) return (long)near;
     return vrv_posmap_index(m, p);
 }
 

@@ -174,9 +174,8 @@ typedef struct stask {
     vrv_row_stats stats_base; /* row counters restored from the commit: the records read
                               before the restart, which this process's pipeline did not see */
     uint64_t errors_seen;  /* unparseable + processedWithError when events was built */
-    size_t *near;          /* by supplier assignment slot: where its partition was last
-                              found in curr (process_record) */
-    size_t near_n, near_cap;
+    size_t near;           /* where the last record's partition was found in curr: records
+                              come in runs of one partition (process_record) */
     bool prev_taken;       /* Kinesis: the last whole record read went to a sequence, so
                               its further KPL user records (VRV_REC_SUBRECORD) go there too */
     vrv_task_meters meters;
@@ -1567,17 +1566,15 @@ static int out_of_range(stask *st, const vrv_batch *b, vrv_error *err)
 }
 
 /* The row counts a record added, per partition of the task (recordsProcessed). */
-static size_t part_index(const stask *st, const vrv_part *p, size_t near)
+static size_t part_index(const stask *st, const vrv_part *p)
 {
-    long i = vrv_posmap_index_near(&st->pl.start, p, near);
+    long i = vrv_posmap_index_near(&st->pl.start, p, st->near);
     return i < 0 ? 0 : (size_t)i;
 }
 
-/* Runs record r of partition part through the pipeline into sequence q;
- * near: where part probably is in the task's position maps. */
-static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, size_t near,
-                         vrv_batch *b, const vrv_stask_seq *q, const vrv_stask_seq **to_cp,
-                         vrv_error *err)
+/* Runs record r of partition part through the pipeline into sequence q. */
+static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, vrv_batch *b,
+                         const vrv_stask_seq *q, const vrv_stask_seq **to_cp, vrv_error *err)
 {
     st->cur_seq = q;
     vrv_record_meta meta = {.key = r->key,
@@ -1596,7 +1593,7 @@ static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, s
     uint64_t before = rs->processed + rs->processed_with_error;
     int rc = vrv_pipeline_process(st->pipe, r->value, r->value_len, &meta, true, row_sink, st, err);
     if (rc < 0) return rc;
-    st->part_rows[part_index(st, part, near)] += rs->processed + rs->processed_with_error - before;
+    st->part_rows[part_index(st, part)] += rs->processed + rs->processed_with_error - before;
     /* Druid's isPushRequired: a full segment (or task) closes the sequence. */
     uint64_t total = 0;
     for (size_t i = 0; i < st->sinks.n; i++)
@@ -1613,18 +1610,18 @@ static int ingest_record(stask *st, const vrv_record *r, const vrv_part *part, s
     return 0;
 }
 
-/* Runs one record; *finished says the partition is read to its end. *near
- * is where part was last found in the task's position maps (they hold the
- * same partitions in the same order, so one compare usually finds it in
- * each); it is updated. */
-static int process_record(stask *st, const vrv_record *r, const vrv_part *part, size_t *near,
-                          vrv_batch *b, const vrv_stask_seq **to_cp, bool *finished, vrv_error *err)
+/* Runs one record; *finished says the partition is read to its end. The
+ * partition is looked for first where the last record's was (st->near): the
+ * task's position maps hold the same partitions in the same order, so one
+ * compare usually finds it in each. */
+static int process_record(stask *st, const vrv_record *r, const vrv_part *part, vrv_batch *b,
+                          const vrv_stask_seq **to_cp, bool *finished, vrv_error *err)
 {
     *finished = false;
-    long ci = vrv_posmap_index_near(&st->curr, part, *near);
+    long ci = vrv_posmap_index_near(&st->curr, part, st->near);
     char a[VRV_POS_TEXT_MAX + 1], c[VRV_POS_TEXT_MAX + 1];
     if (ci < 0) return vrv_error_set(err, VRV_EINTERNAL, "Current offset is null for partition[%s]", part->id);
-    *near = (size_t)ci;
+    st->near = (size_t)ci;
     const vrv_pos *cur = &st->curr.v[ci].pos;
     if (r->flags & VRV_REC_END_OF_SHARD) {
         /* A closed Kinesis shard read to its end: its position becomes EOS
@@ -1638,7 +1635,7 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
         /* A further user record of the KPL aggregate just read: same
          * sequence number, same sequence of segments. */
         if (!st->prev_taken) return 0;
-        return ingest_record(st, r, part, *near, b, st->cur_seq, to_cp, err);
+        return ingest_record(st, r, part, b, st->cur_seq, to_cp, err);
     }
     st->prev_taken = false;
     vrv_pos pos = vrv_record_pos(st->sup, r);
@@ -1653,13 +1650,13 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
     }
     /* Kinesis: the record at an exclusive current position was read already. */
     if (cur->exclusive && pc == 0) return 0;
-    long ei = vrv_posmap_index_near(&st->end, part, *near);
+    long ei = vrv_posmap_index_near(&st->end, part, st->near);
     const vrv_pos *e = ei < 0 ? NULL : &st->end.v[ei].pos;
     vrv_pos next = vrv_pos_after(&pos);
     if (e && vrv_pos_more_to_read(&pos, e)) {
         const vrv_stask_seq *q = NULL;
         for (size_t i = 0; i < st->seqs.n && !q; i++)
-            if (vrv_stask_seq_can_handle(&st->seqs.v[i], part, &pos, &st->curr, *near)) q = &st->seqs.v[i];
+            if (vrv_stask_seq_can_handle(&st->seqs.v[i], part, &pos, &st->curr, st->near)) q = &st->seqs.v[i];
         if (!q) {
             vrv_buf sb = VRV_BUF_INIT;
             vrv_buf_putc(&sb, '[');
@@ -1676,10 +1673,10 @@ static int process_record(stask *st, const vrv_record *r, const vrv_part *part, 
             vrv_buf_free(&sb);
             return rc;
         }
-        int rc = ingest_record(st, r, part, *near, b, q, to_cp, err);
+        int rc = ingest_record(st, r, part, b, q, to_cp, err);
         if (rc < 0) return rc;
         st->prev_taken = true;
-        ci = vrv_posmap_index_near(&st->curr, part, *near);
+        ci = vrv_posmap_index_near(&st->curr, part, st->near);
         if (ci >= 0) st->curr.v[ci].pos = next;
         else vrv_posmap_set(&st->curr, part, &next);
     }
@@ -1747,12 +1744,8 @@ static int read_loop(stask *st, vrv_error *err)
             const vrv_record *r = &b.recs[i];
             if (r->part >= na) continue;
             const vrv_part *part = &as[r->part];
-            if (r->part >= st->near_n) {
-                vrv_grow((void **)&st->near, &st->near_cap, r->part + 1, sizeof *st->near);
-                for (; st->near_n <= r->part; st->near_n++) st->near[st->near_n] = st->near_n;
-            }
             bool finished;
-            rc = process_record(st, r, part, &st->near[r->part], &b, &to_cp, &finished, err);
+            rc = process_record(st, r, part, &b, &to_cp, &finished, err);
             if (rc == 0 && finished) {
                 VRV_INFO(MOD, "finished reading partition[%s]", part->id);
                 reassign = true;
@@ -2558,7 +2551,6 @@ static void teardown(stask *st)
     json_decref(st->rt_meta);
     free(st->background_error);
     free(st->part_rows);
-    free(st->near);
     free(st->persist_dir);
     free(st->out_dir);
     vrv_task_meters_destroy(&st->meters);
